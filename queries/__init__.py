@@ -1,0 +1,1 @@
+"""Everything that touches the KIM database. Nothing here imports Dash."""

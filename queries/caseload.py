@@ -1,0 +1,325 @@
+"""Caseload figures (Fallzahlen) of KPIS.md: active, opened and closed cases, FTE and rates.
+
+Definitions (KPIS.md, DATA_MODEL.md):
+- a case is active on day D when opened_on <= D and (closed_on NULL or closed_on > D);
+  `active` is taken on as_of (the last day of the period);
+- opened / closed: opened_on / closed_on within the period (both ends included);
+- district of a case = municipality.district_id of case_file.municipality_ags;
+- fte: sum of staff.fte over staff active on as_of (active_to inclusive) whose position has role
+  CASE_MANAGEMENT, by staff.district_id, whether or not the position is still approved; staff
+  without a district count only in the Kreis-wide total (not under a district filter).
+
+Small cells: every count from 1 to K-1 becomes None, totals included; totals are computed from
+the exact counts (no secondary suppression). A ratio whose count is suppressed is None.
+
+Rounding of the floats returned (half away from zero, "kaufmännisch", computed exactly):
+- fte: 2 decimals (the precision of staff.fte; also removes binary noise of SQLite sums);
+- per_fte (active cases per full-time case manager): 1 decimal, None when fte is 0;
+- per_1000 (active cases per 1,000 inhabitants): 2 decimals, None when population is 0.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
+
+from sqlalchemy import Connection, Integer, and_, case, func, literal, or_, select, union_all
+
+from . import schema
+from .filters import Filter, months_between
+from .sqlfuncs import month_key
+
+CASE_MANAGEMENT_ROLE = "CASE_MANAGEMENT"
+FTE_PLACES = 2
+PER_FTE_PLACES = 1
+PER_1000_PLACES = 2
+
+_case = schema.case_file
+_mun = schema.municipality
+_staff = schema.staff
+_position = schema.funded_position
+
+
+# --- small helpers -------------------------------------------------------------------------
+
+def round_half_up(value: Fraction, places: int) -> float:
+    """`value` rounded half away from zero to `places` decimals, from the exact fraction."""
+    scaled = abs(value) * 10**places
+    units = math.floor(scaled + Fraction(1, 2))
+    result = Fraction(units, 10**places)
+    return float(-result if value < 0 else result)
+
+
+def _fte_decimal(value) -> Decimal:
+    """An FTE sum as an exact 2-decimal Decimal (SQLite sums REALs, PostgreSQL NUMERICs)."""
+    if value is None:
+        return Decimal("0.00")
+    return Decimal(repr(float(value))).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+def _per_fte(active: int | None, fte: Decimal) -> float | None:
+    if active is None or fte == 0:
+        return None
+    return round_half_up(Fraction(active) / Fraction(fte), PER_FTE_PLACES)
+
+
+def _per_1000(active: int | None, population: int) -> float | None:
+    if active is None or not population:
+        return None
+    return round_half_up(Fraction(active * 1000, population), PER_1000_PLACES)
+
+
+def _active_on(day):
+    """SQL condition: the case is active on `day`."""
+    return and_(_case.c.opened_on <= day, or_(_case.c.closed_on.is_(None), _case.c.closed_on > day))
+
+
+def _relevant(f: Filter):
+    """Cases that can be active on as_of, opened or closed in the period (index-friendly)."""
+    return and_(
+        _case.c.opened_on <= f.as_of,
+        or_(_case.c.closed_on.is_(None), _case.c.closed_on >= f.period_from),
+    )
+
+
+def _counts_columns(f: Filter):
+    """active / opened / closed as COUNT(CASE …) columns over case_file rows."""
+    active = func.count(case((_active_on(f.as_of), 1)))
+    opened = func.count(case((_case.c.opened_on.between(f.period_from, f.as_of), 1)))
+    closed = func.count(case((_case.c.closed_on.between(f.period_from, f.as_of), 1)))
+    return active.label("active"), opened.label("opened"), closed.label("closed")
+
+
+def _fte_by_district(conn: Connection, as_of: date) -> dict[str | None, Decimal]:
+    """Case-management FTE of staff active on as_of, by staff.district_id (None: no district)."""
+    rows = conn.execute(
+        select(_staff.c.district_id, func.sum(_staff.c.fte).label("fte"))
+        .join(_position, _position.c.id == _staff.c.position_id)
+        .where(
+            _position.c.role == CASE_MANAGEMENT_ROLE,
+            _staff.c.active_from <= as_of,
+            or_(_staff.c.active_to.is_(None), _staff.c.active_to >= as_of),
+        )
+        .group_by(_staff.c.district_id)
+    )
+    return {r.district_id: _fte_decimal(r.fte) for r in rows}
+
+
+# --- the figures -----------------------------------------------------------------------------
+
+def caseload(conn: Connection, f: Filter) -> dict:
+    """The KPIS.md "caseload" object: total, districts (with municipalities), monthly_active."""
+    district_query = select(schema.district.c.id, schema.district.c.name).order_by(
+        schema.district.c.id
+    )
+    mun_query = select(_mun.c.ags, _mun.c.name, _mun.c.district_id, _mun.c.population).order_by(
+        _mun.c.ags
+    )
+    if f.district is not None:
+        district_query = district_query.where(schema.district.c.id == f.district)
+        mun_query = mun_query.where(_mun.c.district_id == f.district)
+    district_rows = conn.execute(district_query).all()
+    mun_rows = conn.execute(mun_query).all()
+
+    counts_query = (
+        select(_case.c.municipality_ags, *_counts_columns(f))
+        .where(_relevant(f))
+        .group_by(_case.c.municipality_ags)
+    )
+    if f.district is not None:
+        counts_query = counts_query.join(_mun, _mun.c.ags == _case.c.municipality_ags).where(
+            _mun.c.district_id == f.district
+        )
+    counts = {
+        r.municipality_ags: (r.active, r.opened, r.closed) for r in conn.execute(counts_query)
+    }
+    fte = _fte_by_district(conn, f.as_of)
+
+    def figures(active: int, opened: int, closed: int, population: int) -> dict:
+        return {
+            "active": f.suppress(active),
+            "opened": f.suppress(opened),
+            "closed": f.suppress(closed),
+            "per_1000": _per_1000(f.suppress(active), population),
+        }
+
+    by_district: dict[str, list] = defaultdict(list)
+    for m in mun_rows:
+        by_district[m.district_id].append(m)
+
+    districts = []
+    total = [0, 0, 0]
+    total_population = 0
+    for d in district_rows:
+        sums = [0, 0, 0]
+        population = 0
+        municipalities = []
+        for m in by_district.get(d.id, []):
+            values = counts.get(m.ags, (0, 0, 0))
+            sums = [s + int(v) for s, v in zip(sums, values, strict=True)]
+            population += m.population
+            municipalities.append(
+                {"ags": m.ags, "name": m.name, **figures(*map(int, values), m.population)}
+            )
+        district_fte = fte.get(d.id, Decimal("0.00"))
+        shown = figures(*sums, population)
+        districts.append(
+            {
+                "id": d.id,
+                "name": d.name,
+                "active": shown["active"],
+                "opened": shown["opened"],
+                "closed": shown["closed"],
+                "fte": float(district_fte),
+                "per_fte": _per_fte(shown["active"], district_fte),
+                "per_1000": shown["per_1000"],
+                "municipalities": municipalities,
+            }
+        )
+        total = [t + s for t, s in zip(total, sums, strict=True)]
+        total_population += population
+
+    if f.district is None:
+        total_fte = sum(fte.values(), Decimal("0.00"))  # staff without a district included
+    else:
+        total_fte = fte.get(f.district, Decimal("0.00"))
+    total_figures = figures(*total, total_population)
+    return {
+        "total": {
+            "active": total_figures["active"],
+            "opened": total_figures["opened"],
+            "closed": total_figures["closed"],
+            "fte": float(total_fte),
+            "per_fte": _per_fte(total_figures["active"], total_fte),
+            "per_1000": total_figures["per_1000"],
+        },
+        "districts": districts,
+        "monthly_active": [
+            {"month": month, "active": f.suppress(n)}
+            for month, n in _monthly_active_counts(conn, f).items()
+        ],
+    }
+
+
+def _monthly_active_counts(conn: Connection, f: Filter) -> dict[str, int]:
+    """Exact active cases at the end of every month of the period (as_of for its own month).
+
+    One query: a case is active on D exactly when opened_on <= D and not closed_on <= D (closing
+    never precedes opening), so active(D) = #(opened_on <= D) - #(closed_on <= D). Each opening
+    is +1 and each closing -1 in its month; events before the first month are counted into the
+    first month, and the running sum of the monthly deltas is the count at each month's end.
+    """
+    first_month_start = date(f.period_from.year, f.period_from.month, 1)
+
+    def events(day_column, delta: int):
+        query = select(day_column.label("day"), literal(delta, Integer).label("delta")).where(
+            day_column <= f.as_of
+        )
+        if f.district is not None:
+            query = query.join(_mun, _mun.c.ags == _case.c.municipality_ags).where(
+                _mun.c.district_id == f.district
+            )
+        return query
+
+    # closed_on <= as_of is false for NULL, so open cases contribute no closing event.
+    ev = union_all(events(_case.c.opened_on, 1), events(_case.c.closed_on, -1)).subquery()
+    # The month is computed in a subquery and grouped by its column: PostgreSQL would not match
+    # a GROUP BY expression that repeats the bound first_month_start parameter.
+    clamped = case((ev.c.day < first_month_start, first_month_start), else_=ev.c.day)
+    keyed = select(month_key(clamped).label("month"), ev.c.delta).subquery()
+    rows = conn.execute(
+        select(keyed.c.month, func.sum(keyed.c.delta).label("delta")).group_by(keyed.c.month)
+    )
+    deltas = {r.month: int(r.delta) for r in rows}
+    out = {}
+    running = 0
+    for month in months_between(f.period_from, f.as_of):
+        running += deltas.get(month, 0)
+        out[month] = running
+    return out
+
+
+def opened_closed_monthly(conn: Connection, f: Filter) -> list[dict]:
+    """Cases opened and closed in each month of the period (first and last month partial)."""
+    def per_month(day_column) -> dict[str, int]:
+        keyed = select(month_key(day_column).label("month")).where(
+            day_column.between(f.period_from, f.as_of)
+        )
+        if f.district is not None:
+            keyed = keyed.join(_mun, _mun.c.ags == _case.c.municipality_ags).where(
+                _mun.c.district_id == f.district
+            )
+        keyed = keyed.subquery()
+        rows = conn.execute(
+            select(keyed.c.month, func.count().label("n")).group_by(keyed.c.month)
+        )
+        return {r.month: int(r.n) for r in rows}
+
+    opened = per_month(_case.c.opened_on)
+    closed = per_month(_case.c.closed_on)
+    return [
+        {
+            "month": month,
+            "opened": f.suppress(opened.get(month, 0)),
+            "closed": f.suppress(closed.get(month, 0)),
+        }
+        for month in months_between(f.period_from, f.as_of)
+    ]
+
+
+def caseload_by_staff(conn: Connection, f: Filter, district_id: str) -> list[dict]:
+    """Drill-down of one district by case manager (case_file.staff_id), sorted by staff_id.
+
+    Rows: every staff member with a case of the district's municipalities that is active on
+    as_of, opened or closed in the period, plus every case manager of the district active on
+    as_of (so a new colleague without cases shows as zeros), plus one row with staff_id None
+    ("ohne Case Manager", last) when such cases exist. fte is the person's FTE when active on
+    as_of in a CASE_MANAGEMENT position (the rule of the district figure), else 0.0. The
+    district is `district_id` (the one clicked), not `f.district`; the rest of `f` applies.
+    """
+    counts_query = (
+        select(_case.c.staff_id, *_counts_columns(f))
+        .join(_mun, _mun.c.ags == _case.c.municipality_ags)
+        .where(_mun.c.district_id == district_id, _relevant(f))
+        .group_by(_case.c.staff_id)
+    )
+    counts = {r.staff_id: (r.active, r.opened, r.closed) for r in conn.execute(counts_query)}
+
+    active_cm = and_(
+        _position.c.role == CASE_MANAGEMENT_ROLE,
+        _staff.c.active_from <= f.as_of,
+        or_(_staff.c.active_to.is_(None), _staff.c.active_to >= f.as_of),
+    )
+    staff_query = (
+        select(_staff.c.id, _staff.c.district_id, _staff.c.fte)
+        .join(_position, _position.c.id == _staff.c.position_id)
+        .where(active_cm)
+    )
+    ids_with_cases = [s for s in counts if s is not None]
+    staff_query = staff_query.where(
+        or_(_staff.c.district_id == district_id, _staff.c.id.in_(ids_with_cases))
+    )
+    fte = {}
+    for r in conn.execute(staff_query):
+        fte[r.id] = _fte_decimal(r.fte)
+        counts.setdefault(r.id, (0, 0, 0))
+
+    rows = []
+    for staff_id in sorted(counts, key=lambda s: (s is None, s or "")):
+        active, opened, closed = (int(v) for v in counts[staff_id])
+        staff_fte = fte.get(staff_id, Decimal("0.00"))
+        shown_active = f.suppress(active)
+        rows.append(
+            {
+                "staff_id": staff_id,
+                "fte": float(staff_fte),
+                "active": shown_active,
+                "opened": f.suppress(opened),
+                "closed": f.suppress(closed),
+                "per_fte": _per_fte(shown_active, staff_fte),
+            }
+        )
+    return rows

@@ -1,0 +1,49 @@
+"""The `import_run` record: every import and every demo generation leaves exactly one row."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Connection, insert, select
+
+from . import schema
+
+
+def now() -> datetime:
+    """Local wall-clock time without microseconds (what a person reads as "Datenstand")."""
+    return datetime.now().replace(microsecond=0)
+
+
+def record_run(
+    conn: Connection,
+    *,
+    started_at: datetime,
+    source: str,
+    outcome: str,
+    files: dict,
+    message: str | None = None,
+    finished_at: datetime | None = None,
+) -> int:
+    """Insert one import_run row and return its id."""
+    result = conn.execute(
+        insert(schema.import_run)
+        .values(
+            started_at=started_at,
+            finished_at=finished_at or now(),
+            source=source,
+            outcome=outcome,
+            files=files,
+            message=message,
+        )
+        .returning(schema.import_run.c.id)
+    )
+    return int(result.scalar_one())
+
+
+def data_as_of(conn: Connection) -> date | None:
+    """The day the latest OK import_run finished (KPIS.md `data_as_of`), None when there is none."""
+    t = schema.import_run
+    finished = conn.execute(
+        select(t.c.finished_at).where(t.c.outcome == "OK").order_by(t.c.id.desc()).limit(1)
+    ).scalar_one_or_none()
+    return finished.date() if finished is not None else None
