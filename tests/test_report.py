@@ -1,0 +1,168 @@
+"""The `kim report` document and its CSV form, through build_report and through the CLI."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import date, datetime
+
+from sqlalchemy import insert
+
+from dashboard import cli
+from queries import budget, caseload, report, schema, transitions
+from queries.filters import Filter
+from queries.runs import record_run
+from tests.test_caseload import PERIOD, load_fixture
+
+D = date.fromisoformat
+ARGS = ["--from", "2024-11-01", "--to", "2025-06-15"]
+
+
+def _load(engine) -> None:
+    """The caseload fixture plus one allocation, one booking and one status transition."""
+    load_fixture(engine)
+    with engine.begin() as conn:
+        conn.execute(
+            insert(schema.budget_allocation),
+            [{"year": 2025, "module": "II", "category": "PERSONAL", "source": "LAND",
+              "amount_cents": 33_000_000}],
+        )
+        conn.execute(
+            insert(schema.ledger_entry),
+            [{"id": "B1", "booked_on": D("2025-03-10"), "year": 2025, "module": "II",
+              "category": "PERSONAL", "kind": "AUSGABE", "amount_cents": 1_234_567,
+              "text": "Gehalt März"}],
+        )
+        # P1: Duldung, then § 25b from 2025-03-01: one Bleiberecht transition in the period.
+        conn.execute(
+            insert(schema.legal_status_episode),
+            [
+                {"person_id": "P1", "status": "DULDUNG", "valid_from": D("2023-01-01"),
+                 "valid_to": D("2025-02-28")},
+                {"person_id": "P1", "status": "AE_25B", "valid_from": D("2025-03-01"),
+                 "valid_to": None},
+            ],
+        )
+        record_run(conn, started_at=datetime(2025, 6, 16, 8, 0),
+                   finished_at=datetime(2025, 6, 16, 8, 30), source="demo", outcome="OK",
+                   files={})
+        # A later refused import does not move the Datenstand.
+        record_run(conn, started_at=datetime(2025, 6, 17, 8, 0),
+                   finished_at=datetime(2025, 6, 17, 8, 0), source="x", outcome="REFUSED",
+                   files={}, message="kaputt")
+
+
+def test_build_report_shape_and_values(engine, monkeypatch):
+    monkeypatch.delenv("KIM_KREIS_NAME", raising=False)
+    _load(engine)
+    f = Filter(*PERIOD, min_cell=0)
+    with engine.connect() as conn:
+        data = report.build_report(conn, f)
+        assert data["caseload"] == caseload.caseload(conn, f)
+        assert data["budget"] == budget.budget(conn, f)
+        assert data["transitions"] == transitions.transitions(conn, f)
+    assert list(data) == [
+        "as_of", "period", "district", "data_as_of", "kreis", "min_cell",
+        "caseload", "budget", "transitions",
+    ]
+    assert data["as_of"] == "2025-06-15"
+    assert data["period"] == {"from": "2024-11-01", "to": "2025-06-15"}
+    assert data["district"] is None
+    assert data["data_as_of"] == "2025-06-16"  # the OK run, not the later refused one
+    assert data["kreis"] == "Kreis Coesfeld"  # AGS 05558…
+    assert data["min_cell"] == 0
+    # Hand-checked in test_caseload: 9 active, 10 opened, 4 closed, FTE 2.75.
+    assert data["caseload"]["total"]["active"] == 9
+    assert data["caseload"]["total"]["fte"] == 2.75
+    # Budget year 2025: module II allocated 330,000.00 €, spent 12,345.67 € (booked 2025-03-10).
+    module_ii = next(m for m in data["budget"]["modules"] if m["module"] == "II")
+    assert (module_ii["allocated_cents"], module_ii["spent_cents"]) == (33_000_000, 1_234_567)
+    # P1: DULDUNG -> AE_25B on 2025-03-01 is the one transition of the period.
+    assert data["transitions"]["total"] == 1 and data["transitions"]["bleiberecht"] == 1
+    json.dumps(data)  # plain JSON data throughout
+
+
+def test_report_csv_long_format(engine):
+    _load(engine)
+    with engine.connect() as conn:
+        data = report.build_report(conn, Filter(*PERIOD, district="NORD", min_cell=5))
+    text = report.report_csv(data)
+    rows = list(csv.reader(io.StringIO(text)))
+    assert rows[0] == ["section", "key", "metric", "value"]
+    assert all(len(r) == 4 for r in rows)
+    lines = {(s, k, m): v for s, k, m, v in rows[1:]}
+    assert len(lines) == len(rows) - 1  # every (section, key, metric) names one figure
+    assert lines[("report", "", "as_of")] == "2025-06-15"
+    assert lines[("report", "", "district")] == "NORD"
+    assert lines[("period", "", "from")] == "2024-11-01"
+    # NORD with K = 5 (test_caseload): active 5, closed 2 -> empty, FTE 1.75, per 1,000 0.10.
+    assert lines[("caseload.total", "", "active")] == "5"
+    assert lines[("caseload.total", "", "closed")] == ""
+    assert lines[("caseload.districts", "NORD", "fte")] == "1.75"
+    assert lines[("caseload.districts", "NORD", "name")] == "Nord"
+    assert lines[("caseload.districts.municipalities", "NORD/05558012", "opened")] == "5"
+    assert lines[("caseload.districts.municipalities", "NORD/05558020", "per_1000")] == ""
+    assert lines[("caseload.monthly_active", "2024-11", "active")] == "0"
+    assert ("caseload.districts", "SUED", "active") not in lines
+    assert lines[("budget", "", "year")] == "2025"
+    assert lines[("budget.modules", "II", "allocated_cents")] == "33000000"
+    assert lines[("budget.modules.categories", "II/PERSONAL", "spent_cents")] == "1234567"
+    assert lines[("budget.modules.monthly_spent_cents", "II/2025-03", "cumulative_cents")] == (
+        "1234567"
+    )
+    # The one transition of the period is a small cell under K = 5 (and P1's cases are in NORD
+    # and SUED, so the district filter keeps it in NORD: latest case before 2025-03-01 is C01).
+    assert lines[("transitions.flows", "DULDUNG->AE_25B", "count")] == ""
+    assert lines[("transitions", "", "bleiberecht")] == ""
+
+
+def test_report_csv_formats_values():
+    text = report.report_csv(
+        {"as_of": "2025-01-31", "x": {"ratio": 0.00001, "none": None, "flag": True,
+                                      "items": [{"name": "a"}, {"name": "b"}]}}
+    )
+    assert text.splitlines() == [
+        "section,key,metric,value",
+        "report,,as_of,2025-01-31",
+        "x,,ratio,0.00001",
+        "x,,none,",
+        "x,,flag,true",
+        "x.items,1,name,a",
+        "x.items,2,name,b",
+    ]
+
+
+def test_cli_report_json_writes_only_json(db_url, engine, capsys, monkeypatch):
+    monkeypatch.delenv("KIM_MIN_CELL", raising=False)
+    _load(engine)
+    assert cli.main(["report", "--database", db_url, *ARGS, "--min-cell", "0"]) == 0
+    out, err = capsys.readouterr()
+    assert err == ""
+    with engine.connect() as conn:
+        expected = report.build_report(conn, Filter(*PERIOD, min_cell=0))
+    assert json.loads(out) == expected
+
+    # Without --min-cell the default K = 5 applies: SUED's 4 active cases become null.
+    assert cli.main(["report", "--database", db_url, *ARGS, "--format", "json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["min_cell"] == 5
+    assert [d["active"] for d in data["caseload"]["districts"]] == [5, None, 0]
+
+
+def test_cli_report_csv_and_unknown_district(db_url, engine, capsys):
+    _load(engine)
+    assert cli.main(["report", "--database", db_url, *ARGS, "--district", "SUED",
+                     "--min-cell", "1", "--format", "csv"]) == 0
+    out, err = capsys.readouterr()
+    assert err == ""
+    rows = list(csv.reader(io.StringIO(out)))
+    assert rows[0] == ["section", "key", "metric", "value"]
+    # SUED with K = 1: 4 active, 3 opened, 2 closed, FTE 0.75, 4/0.75 = 5.3 per FTE.
+    assert ["caseload.total", "", "active", "4"] in rows
+    assert ["caseload.total", "", "per_fte", "5.3"] in rows
+
+    assert cli.main(["report", "--database", db_url, *ARGS, "--district", "OST"]) == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert "unbekannter Bezirk" in err
