@@ -1,0 +1,1 @@
+"""Everything the browser sees. `create_app` is the app factory (dashboard/app_factory.py)."""

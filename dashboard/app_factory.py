@@ -1,0 +1,237 @@
+"""The app factory: `create_app()` builds a complete KIM-Cockpit app (layout, router, callbacks).
+
+Nothing registers pages or callbacks at import time, so tests may import any module and build as
+many apps as they like. How a request becomes a page:
+
+    dcc.Location (pathname, search)
+      └─ router callback `render` ──> header (Kreis, Datenstand), navigation, URL notes or the
+                                      database banner, filter bar, page content, tab title
+             └─ urlstate.parse(search) -> validated Filter + notes
+             └─ pages.PAGES[path].layout(View) -> figures via Data.call (cached, read-only)
+    filter bar / drill-down clicks ──> write `url.search` (pushState) ──> router again
+
+Pages are Python modules registered in dashboard/pages/__init__.py (one line per page); the router
+is one callback over that registry rather than Dash Pages, because every part of the view lives in
+the query string and one callback that reads it keeps filter bar, page and links in step.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Sequence
+from datetime import date
+from pathlib import Path
+
+import dash
+from dash import Input, Output, html
+from flask_caching import Cache
+
+from queries import db
+
+from . import layout as frame
+from . import pages as page_registry
+from . import security, urlstate
+from .components import filterbar
+from .components.messages import database_banner, error_message, url_notes
+from .data import Data, DataUnavailable
+from .data import cache_config as cache_settings
+from .theme import register_template
+
+log = logging.getLogger(__name__)
+
+ASSETS_FOLDER = Path(__file__).resolve().parent.parent / "assets"
+BOOTSTRAP_CSS = "vendor/bootstrap.min.css"
+
+# Dash's page template with lang="de" (screen readers, hyphenation, the browser's date fields).
+INDEX_STRING = """<!DOCTYPE html>
+<html lang="de">
+    <head>
+        {%metas%}
+        <title>{%title%}</title>
+        {%favicon%}
+        {%css%}
+    </head>
+    <body>
+        {%app_entry%}
+        <footer>
+            {%config%}
+            {%scripts%}
+            {%renderer%}
+        </footer>
+    </body>
+</html>"""
+
+NOT_FOUND_TITLE = "Seite nicht gefunden"
+
+
+def create_app(
+    database_url: str | None = None,
+    min_cell: int | None = None,
+    cache_config: dict | str | None = None,
+    today: date | None = None,
+    pages: Sequence | None = None,
+    auth_settings: security.AuthSettings | None = None,
+) -> dash.Dash:
+    """A new app on the database `database_url` (else KIM_DATABASE_URL, else instance/kim.sqlite).
+
+    min_cell: K (else KIM_MIN_CELL, default 5). cache_config: a Flask-Caching dict or a KIM_CACHE
+    value ("simple", "null", "redis://…"; else KIM_CACHE). today: fixes the default period's end
+    (tests); None means the real today at each request. pages: the page modules (default: the
+    registry in dashboard/pages). auth_settings: access control (else KIM_AUTH etc., see
+    dashboard/security.py).
+    """
+    k = min_cell if min_cell is not None else db.min_cell_setting()
+    page_list = tuple(pages if pages is not None else page_registry.PAGES)
+    register_template()
+
+    app = dash.Dash(
+        __name__,
+        title=frame.APP_NAME,
+        update_title=None,
+        assets_folder=str(ASSETS_FOLDER),
+        # Bootstrap is linked explicitly below so that it loads before app.css.
+        assets_ignore=re.escape(Path(BOOTSTRAP_CSS).name),
+        serve_locally=True,
+        suppress_callback_exceptions=True,  # page components come and go with the route
+        index_string=INDEX_STRING,
+        meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}],
+    )
+    app.config.external_stylesheets = [app.get_asset_url(BOOTSTRAP_CSS)]
+
+    config = cache_config if isinstance(cache_config, dict) else cache_settings(cache_config)
+    cache = Cache(config=config)
+    cache.init_app(app.server)
+    data = Data(database_url, min_cell=k, cache=cache, today=today)
+    app.server.config["KIM_DATA"] = data  # for the WSGI side (health checks, later downloads)
+
+    app.layout = frame.shell()
+    _register_router(app, data, page_list)
+    filterbar.register_callbacks(app, data)
+    for page in page_list:
+        page.register_callbacks(app, data)
+    # Last: the CSP lists the hashes of the inline scripts, so every clientside callback must be
+    # registered by now.
+    settings = auth_settings if auth_settings is not None else security.AuthSettings.from_env()
+    security.install(app.server, settings, list(app.csp_hashes()))
+    return app
+
+
+def _register_router(app: dash.Dash, data: Data, pages: Sequence) -> None:
+    @app.callback(
+        Output(frame.KREIS_ID, "children"),
+        Output(frame.DATA_AS_OF_ID, "children"),
+        Output(frame.NAV_ID, "children"),
+        Output(frame.NOTES_ID, "children"),
+        Output(frame.FILTERBAR_ID, "children"),
+        Output(frame.PAGE_ID, "children"),
+        Output(frame.TITLE_STORE_ID, "data"),
+        Input(frame.URL_ID, "pathname"),
+        Input(frame.URL_ID, "search"),
+    )
+    def route(pathname, search):
+        # Both come from the browser and can be forged: anything but a string means "not given".
+        return render(app, data, pages, security.text_input(pathname), search)
+
+    # The tab title follows the page (Dash has no server-side title output).
+    app.clientside_callback(
+        "function (title) { if (title) { document.title = title; } }",
+        Input(frame.TITLE_STORE_ID, "data"),
+    )
+
+
+def render(app: dash.Dash, data: Data, pages: Sequence, pathname: str | None,
+           search: str | None) -> tuple:
+    """Everything the router outputs for one URL. Never raises: failures become German text."""
+    today = data.today()
+    banner = None
+    try:
+        districts = data.districts()
+        kreis = data.kreis_name()
+        as_of = data.data_as_of()
+    except DataUnavailable as exc:
+        districts, kreis, as_of = None, None, None
+        banner = database_banner(str(exc))
+    known = {d["id"] for d in districts} if districts is not None else None
+    state = urlstate.parse(search, today=today, min_cell=data.min_cell, districts=known)
+    by_path = {p.PATH.strip("/"): p for p in pages}
+    try:
+        page = by_path.get(app.strip_relative_path(pathname or "/") or "")
+    except dash.exceptions.UnsupportedRelativePath:  # a path outside the app: "not found"
+        page = None
+    link_search = urlstate.link_search(state)
+
+    def href(path: str, **changes) -> str | None:
+        if path.strip("/") not in by_path:
+            return None
+        query = urlstate.search_for(state, **changes) if changes else link_search
+        return app.get_relative_path(path) + query
+
+    content = None
+    if banner is None:
+        if page is None:
+            content = _not_found(app.get_relative_path("/") + link_search)
+        elif not security.can(page_permission(page)):
+            content = _no_permission(page)
+        else:
+            view = frame.View(pathname=page.PATH, state=state, data=data,
+                              kreis_name=frame.kreis_text(kreis), href=href)
+            try:
+                content = page.layout(view)
+            except DataUnavailable as exc:
+                banner = database_banner(str(exc))
+            except security.AccessDenied:
+                content = _no_permission(page)
+            except Exception:  # noqa: BLE001 - the reader gets words, the log the trace
+                log.exception("page %s failed", page.PATH)
+                content = error_message()
+
+    nav = frame.nav_links(
+        [_RelativePage(p, app.get_relative_path(p.PATH)) for p in pages
+         if security.can(page_permission(p))],
+        app.get_relative_path(page.PATH) if page else "",
+        link_search,
+    )
+    notes = [n for n in (banner, url_notes(state.notes)) if n is not None]
+    title_page = page.TITLE if page else NOT_FOUND_TITLE
+    title = " – ".join(t for t in (title_page, kreis, frame.APP_NAME) if t)
+    return (
+        frame.kreis_text(kreis) if kreis else "",
+        frame.data_as_of_text(as_of) if banner is None or as_of else "",
+        nav,
+        notes,
+        filterbar.filter_bar(state, districts, today),
+        content,
+        title,
+    )
+
+
+def page_permission(page) -> str:
+    """The permission a page needs as a whole (a page module may set PERMISSION)."""
+    return getattr(page, "PERMISSION", "aggregates")
+
+
+def _no_permission(page) -> html.Div:
+    return html.Div(
+        [html.H1(page.TITLE, className="kim-page-title"),
+         error_message(security.NO_PERMISSION_TEXT)],
+        id="kim-no-permission",
+    )
+
+
+class _RelativePage:
+    """A page module seen with its path under the app's URL prefix (for the navigation)."""
+
+    def __init__(self, page, path: str):
+        self.PATH = path
+        self.NAV_LABEL = page.NAV_LABEL
+
+
+def _not_found(home: str) -> html.Div:
+    return html.Div(
+        [
+            html.H1(NOT_FOUND_TITLE, className="kim-page-title"),
+            html.P("Diese Adresse gehört zu keiner Seite des KIM-Cockpits."),
+            dash.dcc.Link("Zum Überblick", href=home),
+        ]
+    )

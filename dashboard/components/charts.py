@@ -1,0 +1,339 @@
+"""Chart builders: pure functions from plain rows (as queries/ returns them) to plotly Figures.
+
+Every builder prints the values on the bars (up to MAX_LABELLED_BARS bars; the table under the
+chart has them all), uses the colours of theme.py and the "kim" template, and draws a suppressed
+count (None) as a grey hatched placeholder labelled "< K" – never as a zero bar. A placeholder's
+height means nothing: it is SUPPRESSED_HEIGHT_SHARE of the tallest real bar, at least K-1.
+Each bar carries customdata [id, text shown on hover], so pages can react to clicks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import plotly.graph_objects as go
+
+from .. import format as fmt
+from .. import theme
+
+MAX_LABELLED_BARS = 24
+SUPPRESSED_HEIGHT_SHARE = 0.04
+HEIGHT = 400
+SMALL_HEIGHT = 280
+
+
+def _placeholder_height(values: Sequence[float | None], floor: float) -> float:
+    real = [v for v in values if v is not None]
+    top = max(real, default=0)
+    return max(floor, top * SUPPRESSED_HEIGHT_SHARE, 1e-9 if top == 0 else 0)
+
+
+def _bar_trace(
+    labels: Sequence[str],
+    values: Sequence[float | None],
+    *,
+    name: str,
+    colour: str | Sequence[str],
+    value_text: Sequence[str],
+    missing_text: Sequence[str],
+    min_cell: int,
+    ids: Sequence[str] | None,
+    horizontal: bool,
+    show_values: bool,
+    placeholder: float,
+) -> go.Bar:
+    """One bar trace in which None values become hatched grey placeholders with their label."""
+    colours = [colour] * len(values) if isinstance(colour, str) else list(colour)
+    y, fill, shape, text, hover = [], [], [], [], []
+    for value, shown, missing, col in zip(values, value_text, missing_text, colours, strict=True):
+        if value is None:
+            y.append(placeholder)
+            fill.append(theme.SUPPRESSED_FILL)
+            shape.append(theme.SUPPRESSED_PATTERN)
+            text.append(missing)
+            hover.append(missing)
+        else:
+            y.append(value)
+            fill.append(col)
+            shape.append("")
+            text.append(shown if show_values else "")
+            hover.append(shown)
+    ids = list(ids) if ids is not None else list(labels)
+    customdata = [[i, h] for i, h in zip(ids, hover, strict=True)]
+    label_axis = "y" if horizontal else "x"
+    return go.Bar(
+        name=name,
+        x=y if horizontal else list(labels),
+        y=list(labels) if horizontal else y,
+        orientation="h" if horizontal else "v",
+        marker={
+            "color": fill,
+            "line": {"color": theme.SUPPRESSED_LINE, "width": [
+                1 if s else 0 for s in shape
+            ]},
+            "pattern": {"shape": shape, "fgcolor": theme.SUPPRESSED_LINE, "size": 8,
+                        "solidity": 0.3},
+        },
+        text=text,
+        textposition="outside",
+        textfont={"size": theme.FONT_SIZE, "color": theme.TEXT},
+        cliponaxis=False,
+        customdata=customdata,
+        hovertemplate=f"%{{{label_axis}}}<br>{name}: %{{customdata[1]}}<extra></extra>",
+    )
+
+
+def _layout(fig: go.Figure, *, title: str | None, height: int, horizontal: bool,
+            values: Sequence[float | None], percent_axis: bool = False,
+            legend: bool = False, tickformat: str = "") -> go.Figure:
+    real = [v for v in values if v is not None]
+    top = max(real, default=0) or 1
+    value_axis = {
+        # Headroom for the labels printed outside the bars.
+        "range": [0, top * (1.22 if horizontal else 1.18)],
+        # Counts: whole numbers with "." for thousands; ratios: plotly's choice, German marks.
+        "tickformat": ",.0f" if percent_axis else tickformat,
+        "ticksuffix": "\u00a0%" if percent_axis else "",
+        "rangemode": "tozero",
+        "fixedrange": True,
+    }
+    label_axis = {"type": "category", "fixedrange": True}
+    if horizontal:
+        label_axis["autorange"] = "reversed"  # first row at the top, as in the table
+    fig.update_layout(
+        template=theme.register_template(),
+        title={"text": title} if title else None,
+        height=height,
+        showlegend=legend,
+        margin={"t": 50 if title else 15},
+        xaxis=value_axis if horizontal else label_axis,
+        yaxis=label_axis if horizontal else value_axis,
+        barmode="group",
+    )
+    return fig
+
+
+def count_bars(
+    labels: Sequence[str],
+    values: Sequence[int | None],
+    *,
+    min_cell: int,
+    title: str | None = None,
+    name: str = "Fälle",
+    colour: str = theme.CASES,
+    ids: Sequence[str] | None = None,
+    horizontal: bool = False,
+    height: int | None = None,
+    max_labelled: int = MAX_LABELLED_BARS,
+) -> go.Figure:
+    """Bars of counts of persons or cases; None = suppressed (< K)."""
+    texts = [fmt.count(v, min_cell) for v in values]
+    trace = _bar_trace(
+        labels, values, name=name, colour=colour, value_text=texts,
+        missing_text=[fmt.suppressed(min_cell)] * len(values), min_cell=min_cell, ids=ids,
+        horizontal=horizontal, show_values=len(values) <= max_labelled,
+        placeholder=_placeholder_height(values, max(min_cell - 1, 0)),
+    )
+    fig = go.Figure(trace)
+    return _layout(fig, title=title, height=height or _height(len(values), horizontal),
+                   horizontal=horizontal, values=values, tickformat=",.0f")
+
+
+def ratio_bars(
+    labels: Sequence[str],
+    values: Sequence[float | None],
+    counts: Sequence[int | None],
+    *,
+    min_cell: int,
+    decimals: int = 1,
+    title: str | None = None,
+    name: str,
+    colour: str = theme.CASES,
+    ids: Sequence[str] | None = None,
+    horizontal: bool = False,
+    height: int | None = None,
+    undefined_text: str = fmt.MISSING,
+) -> go.Figure:
+    """Bars of a ratio derived from a count (per FTE, per 1,000). A ratio is None either because
+    its count was suppressed (drawn hatched, labelled "< K") or because it is undefined (no FTE:
+    labelled with `undefined_text`)."""
+    texts = [fmt.number(v, decimals) for v in values]
+    missing = [
+        fmt.suppressed(min_cell) if c is None else undefined_text for c in counts
+    ]
+    trace = _bar_trace(
+        labels, values, name=name, colour=colour, value_text=texts, missing_text=missing,
+        min_cell=min_cell, ids=ids, horizontal=horizontal,
+        show_values=len(values) <= MAX_LABELLED_BARS,
+        placeholder=_placeholder_height(values, 0),
+    )
+    fig = go.Figure(trace)
+    return _layout(fig, title=title, height=height or _height(len(values), horizontal),
+                   horizontal=horizontal, values=values)
+
+
+def grouped_count_bars(
+    labels: Sequence[str],
+    series: Sequence[tuple[str, Sequence[int | None], str]],
+    *,
+    min_cell: int,
+    title: str | None = None,
+    height: int = HEIGHT,
+) -> go.Figure:
+    """Several count series side by side per label: series are (name, values, colour)."""
+    every = [v for _name, values, _c in series for v in values]
+    placeholder = _placeholder_height(every, max(min_cell - 1, 0))
+    n_bars = len(labels) * len(series)
+    fig = go.Figure()
+    for name, values, colour in series:
+        fig.add_trace(_bar_trace(
+            labels, values, name=name, colour=colour,
+            value_text=[fmt.count(v, min_cell) for v in values],
+            missing_text=[fmt.suppressed(min_cell)] * len(values), min_cell=min_cell, ids=None,
+            horizontal=False, show_values=n_bars <= MAX_LABELLED_BARS, placeholder=placeholder,
+        ))
+    return _layout(fig, title=title, height=height, horizontal=False, values=every, legend=True,
+                   tickformat=",.0f")
+
+
+def _height(n: int, horizontal: bool) -> int:
+    if not horizontal:
+        return HEIGHT
+    return max(220, 70 + 42 * n)
+
+
+# -- the figures of the pages -------------------------------------------------------------
+
+
+def month_labels(rows: Sequence[dict]) -> list[str]:
+    return [fmt.month_short(r["month"]) for r in rows]
+
+
+def active_cases_by_district(districts: Sequence[dict], min_cell: int,
+                             title: str | None = None) -> go.Figure:
+    """Bars of `active` per district (rows of caseload()["districts"]); customdata id = district id,
+    which the Fallzahlen page uses for the drill-down."""
+    return count_bars(
+        [d["name"] for d in districts], [d["active"] for d in districts], min_cell=min_cell,
+        title=title, name="Aktive Fälle", ids=[d["id"] for d in districts],
+    )
+
+
+def caseload_per_fte_by_district(districts: Sequence[dict], min_cell: int,
+                                 title: str | None = None) -> go.Figure:
+    return ratio_bars(
+        [d["name"] for d in districts], [d["per_fte"] for d in districts],
+        [d["active"] for d in districts], min_cell=min_cell,
+        title=title, name="Fälle je Vollzeitstelle",
+        ids=[d["id"] for d in districts], colour=theme.CASES_LIGHT,
+        undefined_text="keine Stelle",
+    )
+
+
+def per_1000_by_municipality(municipalities: Sequence[dict], min_cell: int,
+                             title: str | None = None) -> go.Figure:
+    return ratio_bars(
+        [m["name"] for m in municipalities], [m["per_1000"] for m in municipalities],
+        [m["active"] for m in municipalities], min_cell=min_cell,
+        title=title, name="je 1.000 Einwohner",
+        ids=[m["ags"] for m in municipalities], horizontal=True, decimals=1,
+        undefined_text="keine Einwohnerzahl",
+    )
+
+
+def active_cases_by_staff(rows: Sequence[dict], min_cell: int,
+                          title: str | None = None) -> go.Figure:
+    return count_bars(
+        [staff_label(r["staff_id"]) for r in rows], [r["active"] for r in rows],
+        min_cell=min_cell, title=title,
+        name="Aktive Fälle", ids=[r["staff_id"] or "" for r in rows], horizontal=True,
+    )
+
+
+def staff_label(staff_id: str | None) -> str:
+    return staff_id if staff_id is not None else "ohne Case Manager"
+
+
+def monthly_active(rows: Sequence[dict], min_cell: int, title: str | None = None,
+                   height: int = HEIGHT, max_labelled: int = MAX_LABELLED_BARS) -> go.Figure:
+    """Active cases at each month's end (rows of caseload()["monthly_active"])."""
+    return count_bars(
+        month_labels(rows), [r["active"] for r in rows], min_cell=min_cell, title=title,
+        name="Aktive Fälle am Monatsende", ids=[r["month"] for r in rows], height=height,
+        max_labelled=max_labelled,
+    )
+
+
+def transitions_monthly(rows: Sequence[dict], min_cell: int, title: str | None = None,
+                        height: int = HEIGHT, max_labelled: int = MAX_LABELLED_BARS) -> go.Figure:
+    """All status transitions per month (rows of transitions()["monthly"])."""
+    return count_bars(
+        month_labels(rows), [r["count"] for r in rows], min_cell=min_cell, title=title,
+        name="Statuswechsel", ids=[r["month"] for r in rows], height=height,
+        colour=theme.TRANSITIONS, max_labelled=max_labelled,
+    )
+
+
+def opened_closed(rows: Sequence[dict], min_cell: int, title: str | None = None) -> go.Figure:
+    return grouped_count_bars(
+        month_labels(rows),
+        [
+            ("eröffnet", [r["opened"] for r in rows], theme.OPENED),
+            ("abgeschlossen", [r["closed"] for r in rows], theme.CLOSED),
+        ],
+        min_cell=min_cell, title=title,
+    )
+
+
+def transitions_by_month(rows: Sequence[dict], min_cell: int, title: str | None = None,
+                         height: int = HEIGHT) -> go.Figure:
+    """Bleiberecht transitions and Einbürgerungen per month (transitions_monthly_by_kind)."""
+    return grouped_count_bars(
+        month_labels(rows),
+        [
+            ("Bleiberecht (§§ 25a, 25b)", [r["bleiberecht"] for r in rows],
+             theme.STATUS_GROUP_COLOURS["befristet"]),
+            ("Einbürgerungen", [r["einbuergerungen"] for r in rows],
+             theme.STATUS_GROUP_COLOURS["eingebürgert"]),
+        ],
+        min_cell=min_cell, title=title, height=height,
+    )
+
+
+def utilisation_by_module(modules: Sequence[dict], title: str | None = None,
+                          height: int = HEIGHT) -> go.Figure:
+    """Spent share of the allocation per module (bars, module colours) against the share of the
+    year that has passed (a black tick on each bar). Money is never suppressed."""
+    labels = [f"Modul {m['module']}" for m in modules]
+    values = [None if m["utilisation"] is None else m["utilisation"] * 100 for m in modules]
+    texts = [fmt.percent(m["utilisation"]) for m in modules]
+    colours = [theme.MODULE_COLOURS.get(m["module"], theme.CASES) for m in modules]
+    bar = go.Bar(
+        x=labels,
+        y=[0 if v is None else v for v in values],
+        marker={"color": colours},
+        text=[t if m["utilisation"] is not None else "nichts bewilligt"
+              for t, m in zip(texts, modules, strict=True)],
+        # Inside the bar, at its foot: the elapsed-share tick near the top stays clear.
+        textposition="inside",
+        insidetextanchor="start",
+        textfont={"size": theme.FONT_SIZE, "color": [theme.text_on(c) for c in colours]},
+        cliponaxis=False,
+        name="ausgegeben",
+        customdata=[[m["module"], t] for m, t in zip(modules, texts, strict=True)],
+        hovertemplate="%{x}<br>ausgegeben: %{customdata[1]} der Mittel<extra></extra>",
+    )
+    elapsed = go.Scatter(
+        x=labels,
+        y=[m["elapsed_share"] * 100 for m in modules],
+        mode="markers",
+        marker={"symbol": "line-ew", "size": 60, "line": {"width": 4, "color": theme.REFERENCE}},
+        name="Anteil des Jahres vergangen",
+        customdata=[fmt.percent(m["elapsed_share"]) for m in modules],
+        hovertemplate="Anteil des Jahres vergangen: %{customdata}<extra></extra>",
+    )
+    fig = go.Figure([bar, elapsed])
+    every = [*(v for v in values if v is not None), *(m["elapsed_share"] * 100 for m in modules)]
+    _layout(fig, title=title, height=height, horizontal=False, values=every or [100],
+            percent_axis=True, legend=True)
+    return fig

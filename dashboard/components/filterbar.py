@@ -1,0 +1,158 @@
+"""The filter bar on every page (period preset, von, bis, Bezirk) and its callback that writes the
+choice into the URL query string.
+
+Data flows one way: control → URL (this callback) → router (app_factory) → page and a freshly
+rendered filter bar showing what the URL says. So the URL is the single source of truth: reload,
+back/forward and a copied link all show the same view.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import dash_bootstrap_components as dbc
+from dash import Input, Output, State, ctx, dcc, html, no_update
+
+from queries import filters
+
+from .. import format as fmt
+from .. import urlstate
+from ..data import DataUnavailable
+from ..security import text_input
+
+PRESET_ID = "filter-preset"
+FROM_ID = "filter-from"
+TO_ID = "filter-to"
+DISTRICT_ID = "filter-district"
+ALL_DISTRICTS = "alle"
+
+
+def filter_bar(state: urlstate.UrlState, districts: list[dict] | None, today: date) -> html.Div:
+    """The controls, showing the view of `state`."""
+    f = state.filter
+    preset = urlstate.preset_of(f, today)
+    district_options = [{"label": "Alle Bezirke", "value": ALL_DISTRICTS}]
+    district_options += [{"label": d["name"], "value": d["id"]} for d in districts or []]
+    return html.Div(
+        [
+            dbc.Row(
+                [
+                    dbc.Col(_labelled("Zeitraum", dbc.Select(
+                        id=PRESET_ID,
+                        options=[{"label": label, "value": key}
+                                 for key, (label, _fn) in urlstate.PRESETS.items()],
+                        value=preset,
+                    ), PRESET_ID), md=4, lg=3),
+                    dbc.Col(_labelled("von", _date_input(FROM_ID, f.period_from), FROM_ID),
+                            xs=6, md=2),
+                    dbc.Col(_labelled("bis (Stichtag)", _date_input(TO_ID, f.period_to), TO_ID),
+                            xs=6, md=2),
+                    dbc.Col(_labelled("Bezirk", dbc.Select(
+                        id=DISTRICT_ID, options=district_options,
+                        value=f.district or ALL_DISTRICTS,
+                        disabled=districts is None,
+                    ), DISTRICT_ID), md=4, lg=3),
+                    dbc.Col(html.Div(
+                        [html.Span("Gezeigt: ", className="visually-hidden"),
+                         fmt.period(f.period_from, f.period_to)],
+                        className="kim-period-summary", id="kim-period-summary",
+                    ), lg=2, className="d-none d-lg-flex align-items-end"),
+                ],
+                className="g-2 align-items-end",
+            ),
+        ],
+        className="kim-filterbar",
+        role="search",
+        **{"aria-label": "Filter"},
+    )
+
+
+def _labelled(label: str, control, control_id: str) -> html.Div:
+    return html.Div([dbc.Label(label, html_for=control_id, className="kim-filter-label mb-0"),
+                     control])
+
+
+def _date_input(input_id: str, value: date) -> dcc.Input:
+    # A text field in German notation rather than the browser's date field, whose notation
+    # follows the browser's language (an English browser would show 11/15/2025). Read on Enter
+    # or when the field is left (debounce).
+    return dcc.Input(
+        id=input_id,
+        type="text",
+        value=fmt.day(value),
+        placeholder="TT.MM.JJJJ",
+        inputMode="numeric",
+        maxLength=10,
+        debounce=True,
+        required=True,
+        autoComplete="off",
+        className="form-control",
+    )
+
+
+def next_search(
+    trigger: str | None,
+    *,
+    preset: str | None,
+    first: str | None,
+    last: str | None,
+    district: str | None,
+    search: str | None,
+    today: date,
+    min_cell: int,
+    districts: set[str] | None,
+) -> str | None:
+    """The query string after a change of the control `trigger`; None when nothing changes."""
+    state = urlstate.parse(search, today=today, min_cell=min_cell, districts=districts)
+    f = state.filter
+    new_from, new_to, new_district = f.period_from, f.period_to, f.district
+    if trigger == PRESET_ID:
+        if preset not in urlstate.PRESETS or preset == urlstate.PRESET_CUSTOM:
+            return None  # "Eigener Zeitraum" only invites typing dates; the view stays
+        new_from, new_to = urlstate.preset_period(preset, today)
+    elif trigger in (FROM_ID, TO_ID):
+        day = urlstate.parse_day((first if trigger == FROM_ID else last) or "")
+        if day is None or not filters.EARLIEST <= day <= filters.LATEST:
+            return None
+        if trigger == FROM_ID:
+            new_from = day
+        else:
+            new_to = day
+        if new_from > new_to:  # keep the period valid: move the other end along
+            new_from, new_to = day, day
+    elif trigger == DISTRICT_ID:
+        new_district = None if district in (None, "", ALL_DISTRICTS) else district
+        if new_district is not None and districts is not None and new_district not in districts:
+            return None
+    else:
+        return None
+    # Controls also report their value when the router renders them afresh; only a real change
+    # of the view may write the URL (and so add a history entry).
+    if (new_from, new_to, new_district) == (f.period_from, f.period_to, f.district):
+        return None
+    return urlstate.search_for(state, period_from=new_from, period_to=new_to,
+                               district=new_district)
+
+
+def register_callbacks(app, data) -> None:
+    @app.callback(
+        Output("url", "search", allow_duplicate=True),
+        Input(PRESET_ID, "value"),
+        Input(FROM_ID, "value"),
+        Input(TO_ID, "value"),
+        Input(DISTRICT_ID, "value"),
+        State("url", "search"),
+        prevent_initial_call=True,
+    )
+    def on_filter_change(preset, first, last, district, search):
+        try:
+            known = {d["id"] for d in data.districts()}
+        except DataUnavailable:
+            known = None
+        # Inputs come from the browser and can be forged: anything but a sane string is "unset".
+        new = next_search(
+            ctx.triggered_id, preset=text_input(preset), first=text_input(first),
+            last=text_input(last), district=text_input(district), search=text_input(search),
+            today=data.today(), min_cell=data.min_cell, districts=known,
+        )
+        return no_update if new is None else new

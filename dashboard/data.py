@@ -1,0 +1,218 @@
+"""The dashboard's only bridge to queries/: runs figure functions read-only, caches their results,
+and turns an unreachable database into one exception the pages show as a German banner.
+
+Usage from a page:
+    data.call(caseload.caseload, f)                  # -> the plain dict of queries/caseload.py
+    data.call(caseload.caseload_by_staff, f, "NORD") # extra positional args are part of the key
+
+Cache (setting KIM_CACHE, or create_app(cache_config=...)):
+    "simple"      in-process cache (default; one process, tests)
+    "null"        no cache
+    "redis://…"   Redis, shared by several gunicorn workers (needs the `redis` package)
+A cache key is (function, filter, extra args, data version), the data version being the id of
+the latest successful import_run: a new import or demo generation shows on the next request
+without any explicit invalidation. A cache that fails (Redis down) is bypassed, not fatal.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+import flask
+from flask_caching import Cache
+from sqlalchemy import Connection
+from sqlalchemy import exc as sa_exc
+
+from queries import db, meta
+from queries.filters import Filter
+
+from . import security
+
+log = logging.getLogger(__name__)
+
+# Cached results live this long at most (seconds); the data version invalidates them earlier.
+CACHE_TIMEOUT = 6 * 3600
+CACHE_KEY_PREFIX = "kim:"
+
+UNAVAILABLE_MESSAGE = (
+    "Die Datenbank ist gerade nicht erreichbar. Die Zahlen erscheinen wieder, sobald sie "
+    "erreichbar ist – bitte laden Sie die Seite in einigen Minuten neu."
+)
+TIMEOUT_MESSAGE = (
+    "Die Datenbank hat nicht rechtzeitig geantwortet. Bitte versuchen Sie es gleich noch einmal "
+    "oder wählen Sie einen kürzeren Zeitraum."
+)
+
+
+# The permission (dashboard/security.py) a figure function needs; every other one needs
+# "aggregates". Checked here, where data is read, so pages, callbacks and downloads are refused
+# alike whatever their URL.
+REQUIRED_PERMISSION = {
+    "queries.caseload.caseload_by_staff": "staff_level",
+    "queries.meta.import_runs": "data_status",
+    "queries.meta.table_counts": "data_status",
+    "queries.quality.quality_warnings": "data_status",
+}
+QUALITY_WARNINGS = "queries.quality.quality_warnings"
+# Quality-warning subjects whose example identifiers are pseudonyms of people or their cases.
+PSEUDONYM_SUBJECTS = frozenset({"case", "person"})
+
+
+def required_permission(fn: Callable[..., Any]) -> str:
+    return REQUIRED_PERMISSION.get(f"{fn.__module__}.{fn.__qualname__}", "aggregates")
+
+
+class DataUnavailable(Exception):
+    """The database cannot answer right now; str(exc) is a German message for the banner."""
+
+    def __init__(self, message: str = UNAVAILABLE_MESSAGE):
+        super().__init__(message)
+
+
+def cache_config(setting: str | None = None) -> dict:
+    """Flask-Caching config for a KIM_CACHE value ("simple", "null" or a redis:// URL)."""
+    value = (setting if setting is not None else os.environ.get("KIM_CACHE", "")).strip()
+    if value in ("", "simple"):
+        return {"CACHE_TYPE": "SimpleCache", "CACHE_DEFAULT_TIMEOUT": CACHE_TIMEOUT,
+                "CACHE_THRESHOLD": 2000}
+    if value == "null":
+        return {"CACHE_TYPE": "NullCache", "CACHE_NO_NULL_WARNING": True}
+    if value.startswith(("redis://", "rediss://", "unix://")):
+        return {"CACHE_TYPE": "RedisCache", "CACHE_REDIS_URL": value,
+                "CACHE_DEFAULT_TIMEOUT": CACHE_TIMEOUT, "CACHE_KEY_PREFIX": CACHE_KEY_PREFIX}
+    raise ValueError(
+        f"KIM_CACHE muss 'simple', 'null' oder eine redis://-URL sein, nicht {value!r}"
+    )
+
+
+def _is_timeout(error: sa_exc.DBAPIError) -> bool:
+    # PostgreSQL: statement_timeout (SQLSTATE 57014); SQLite: our progress handler interrupts.
+    orig = error.orig
+    return getattr(orig, "sqlstate", None) == "57014" or "interrupted" in str(orig).lower()
+
+
+class Data:
+    """Read-only access to one database for one app, with a cache in front."""
+
+    def __init__(
+        self,
+        database_url: str | None,
+        *,
+        min_cell: int,
+        cache: Cache,
+        today: date | None = None,
+    ):
+        self.database_url = db.database_url(database_url)
+        self.min_cell = min_cell
+        self.cache = cache
+        self._today = today
+        self._engine = None
+
+    # -- reference day -------------------------------------------------------------------
+    def today(self) -> date:
+        """The day the default period ends: fixed in tests, otherwise today at each request (a
+        server that runs for weeks must not keep the day it started)."""
+        return self._today or date.today()
+
+    # -- connections ---------------------------------------------------------------------
+    @property
+    def engine(self):
+        if self._engine is None:
+            self._engine = db.reader_engine(self.database_url)
+        return self._engine
+
+    def _run(self, fn: Callable[..., Any], *args) -> Any:
+        """fn(conn, *args) in a read-only connection; database failures become DataUnavailable."""
+        try:
+            with self.engine.connect() as conn:
+                return fn(conn, *args)
+        except sa_exc.DBAPIError as exc:
+            if not exc.connection_invalidated and _is_timeout(exc):
+                log.warning("query timed out in %s", getattr(fn, "__name__", fn))
+                raise DataUnavailable(TIMEOUT_MESSAGE) from exc
+            if isinstance(exc, (sa_exc.OperationalError, sa_exc.InterfaceError)):
+                log.warning("database unavailable: %s", exc.orig)
+                # Drop pooled connections: the next request reconnects once the database is back.
+                self.engine.dispose()
+                raise DataUnavailable() from exc
+            raise
+        except (sa_exc.DisconnectionError, sa_exc.TimeoutError) as exc:
+            log.warning("database unavailable: %s", exc)
+            self.engine.dispose()
+            raise DataUnavailable() from exc
+
+    # -- data version --------------------------------------------------------------------
+    def version(self) -> int:
+        """Id of the latest import_run (0 when there is none); looked up once per request,
+        because it is part of every cache key. (A refused import also moves it on: that only
+        costs one recomputation.)"""
+        holder = flask.g if flask.has_app_context() else None
+        if holder is not None and "kim_data_version" in holder:
+            return holder.kim_data_version
+        value = self._run(_latest_run_id)
+        if holder is not None:
+            holder.kim_data_version = value
+        return value
+
+    # -- figure functions ----------------------------------------------------------------
+    def call(self, fn: Callable[..., Any], f: Filter | None = None, *args) -> Any:
+        """fn(conn, f, *args) (or fn(conn, *args) when f is None), cached.
+
+        Raises security.AccessDenied when the current role lacks the function's permission
+        (before the cache is asked, so a cached result cannot leak either)."""
+        security.require(required_permission(fn))
+        key = self._key(fn, f, args)
+        hit = self._cache_get(key)
+        if hit is not None:
+            return _redact(fn, hit[0])
+        call_args = args if f is None else (f, *args)
+        value = self._run(fn, *call_args)
+        self._cache_set(key, (value,))
+        return _redact(fn, value)
+
+    def _key(self, fn: Callable[..., Any], f: Filter | None, args: tuple) -> str:
+        name = f"{fn.__module__}.{fn.__qualname__}"
+        parts = [name, repr(f), repr(args), f"v{self.version()}", self.database_url]
+        digest = hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:40]
+        return f"{fn.__name__}:{digest}"
+
+    def _cache_get(self, key: str):
+        try:
+            return self.cache.get(key)
+        except Exception:  # noqa: BLE001 - a broken cache must not take the dashboard down
+            log.warning("cache read failed; computing without cache", exc_info=True)
+            return None
+
+    def _cache_set(self, key: str, value) -> None:
+        try:
+            self.cache.set(key, value)
+        except Exception:  # noqa: BLE001
+            log.warning("cache write failed", exc_info=True)
+
+    # -- reference data used by the shell ------------------------------------------------
+    def districts(self) -> list[dict]:
+        return self.call(meta.districts)
+
+    def kreis_name(self) -> str:
+        return self.call(meta.kreis_name)
+
+    def data_as_of(self) -> date | None:
+        return self.call(meta.data_as_of)
+
+
+def _redact(fn: Callable[..., Any], value: Any) -> Any:
+    """The result as the current role may see it: the pseudonyms named in quality warnings only
+    with the "pseudonyms" permission (the cached value keeps them, a copy goes out)."""
+    if f"{fn.__module__}.{fn.__qualname__}" != QUALITY_WARNINGS or security.can("pseudonyms"):
+        return value
+    return [{**w, "examples": []} if w["subject"] in PSEUDONYM_SUBJECTS else w for w in value]
+
+
+def _latest_run_id(conn: Connection) -> int:
+    latest = meta.import_runs(conn, limit=1)
+    return int(latest[0]["id"]) if latest else 0

@@ -1,0 +1,33 @@
+"""The page registry: which pages exist, in which order (navigation and, later, slide order).
+
+A page is one module in this package with
+    PATH       its address, e.g. "/budget"
+    TITLE      the browser tab title and the page heading
+    NAV_LABEL  the word in the navigation
+    layout(view: dashboard.layout.View) -> component
+               draws the page for one URL; view.state.filter is the validated Filter,
+               view.data.call(fn, f, ...) runs a queries/ figure function (cached, read-only),
+               view.href(path, **changes) links to a page keeping the current view;
+               wrap each figure in components.section.chart_section so failures stay local
+    register_callbacks(app, data) -> None
+               the page's own callbacks (e.g. a click that writes the URL); may do nothing
+Nothing in a page module runs at import: the app factory calls register_callbacks once per app.
+
+To add a page: write the module, then add it to PAGES below at its place in the order.
+"""
+
+from __future__ import annotations
+
+from . import budget, caseload, data_status, overview, transitions
+
+PAGES = (
+    overview,
+    caseload,
+    budget,
+    transitions,
+    data_status,
+)
+
+
+def by_path(pages=PAGES) -> dict[str, object]:
+    return {page.PATH: page for page in pages}

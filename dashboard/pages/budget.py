@@ -1,0 +1,206 @@
+"""Mittelabfluss (/budget): per funding module allocated, spent and projected against the share of
+the year passed; cumulative spend; categories; approved and filled positions; the likely
+repayment to the Land. The budget is Kreis-wide: the Bezirk filter does not apply here.
+
+The budget year lives in the URL as `jahr=YYYY` next to the filter bar's parameters (default: the
+year of the Stichtag); a value that cannot be used falls back to the default with a visible note.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+
+import dash_bootstrap_components as dbc
+from dash import Input, Output, State, html, no_update
+
+from queries import budget, filters
+
+from .. import format as fmt
+from .. import urlstate
+from ..components import budget_charts as bc
+from ..components.section import chart_section
+from ..components.tables import data_table
+from ..data import DataUnavailable
+
+PATH = "/budget"
+TITLE = "Mittelabfluss"
+NAV_LABEL = "Mittelabfluss"
+
+YEAR_PARAM = "jahr"
+YEAR_ID = "budget-year"
+YEAR_NOTE_ID = "budget-year-note"
+KREISWIDE_NOTE = (
+    "Die Mittel werden kreisweit bewilligt und gebucht: der Bezirksfilter wirkt auf dieser "
+    "Seite nicht."
+)
+
+
+def budget_year(state: urlstate.UrlState) -> tuple[int | None, str | None]:
+    """(the year the URL asks for, or None for the default; a German note if it was unusable)."""
+    raw = next((v for k, v in state.extra if k == YEAR_PARAM), None)
+    if raw is None or raw == "":
+        return None, None
+    if raw.isdigit() and len(raw) == 4:
+        year = int(raw)
+        if filters.EARLIEST.year <= year <= filters.LATEST.year:
+            return year, None
+    shown = raw if len(raw) <= 12 else raw[:12] + "…"
+    return None, (
+        f"„{shown}“ ist kein gültiges Haushaltsjahr; es gilt das Jahr des Stichtags "
+        f"({state.filter.as_of.year})."
+    )
+
+
+def year_search(search: str | None, year: int, *, today, min_cell, districts) -> str:
+    """The query string with the budget year set, everything else kept."""
+    state = urlstate.parse(search, today=today, min_cell=min_cell, districts=districts)
+    extra = [(k, v) for k, v in state.extra if k != YEAR_PARAM] + [(YEAR_PARAM, str(year))]
+    f = state.filter
+    return urlstate.to_search(f.period_from, f.period_to, f.district, extra)
+
+
+def year_options(chosen: int, as_of_year: int) -> list[dict]:
+    """Programme start (2020) up to the year after the Stichtag, and the chosen one."""
+    years = set(range(filters.PROGRAMME_START.year, as_of_year + 2)) | {chosen}
+    return [{"label": str(y), "value": str(y)} for y in sorted(years, reverse=True)]
+
+
+def layout(view) -> html.Div:
+    year, note = budget_year(view.state)
+    f = replace(view.filter, year=year)
+    figures = view.data.call(budget.budget, f)
+    k = view.min_cell
+    header = [
+        html.H1([TITLE, html.Span(f" · Haushaltsjahr {figures['year']} · Stichtag "
+                                  f"{fmt.day(f.as_of)}", className="kim-h1-sub")],
+                className="kim-page-title"),
+        dbc.Row(
+            [
+                dbc.Col(html.Div([
+                    dbc.Label("Haushaltsjahr", html_for=YEAR_ID, className="kim-filter-label mb-0"),
+                    dbc.Select(id=YEAR_ID, options=year_options(figures["year"], f.as_of.year),
+                               value=str(figures["year"])),
+                ]), xs=6, md=3, lg=2),
+                dbc.Col(html.P(_scope_text(view), className="kim-section-note mb-0",
+                               id="budget-kreiswide"), className="d-flex align-items-end"),
+            ],
+            className="g-2 mb-2",
+        ),
+    ]
+    if note:
+        header.append(dbc.Alert([html.Strong("Hinweis zur Adresse: "), note], color="info",
+                                 id=YEAR_NOTE_ID, className="mb-3"))
+    if not bc.has_data(figures):
+        return html.Div([*header, html.Div(
+            f"Für das Haushaltsjahr {figures['year']} sind bis zum {fmt.day(f.as_of)} weder "
+            "Bewilligungen noch Buchungen erfasst.", className="kim-no-data", role="status",
+            id="budget-empty")])
+    return html.Div(
+        [
+            *header,
+            html.P(summary_text(figures, f.as_of), className="kim-summary", id="budget-summary"),
+            _section("budget-modules", "Mittelabfluss je Modul gegenüber dem Plan",
+                     _with_table(bc.module_bullets, bc.MODULE_COLUMNS, bc.module_rows,
+                                 "Mittelabfluss je Modul", figures, k),
+                     note="Balken: ausgegeben; heller: Hochrechnung bis Jahresende; schwarzer "
+                          "Strich: Plan bei gleichmäßigem Abfluss (Anteil des Jahres vergangen "
+                          "× Bewilligung). Endet der Balken links vom Strich, liegt das Modul "
+                          "hinter dem Plan."),
+            _section("budget-repayment", "Voraussichtliche Rückzahlung an das Land",
+                     _with_table(bc.repayment, bc.REPAYMENT_COLUMNS, bc.repayment_table_rows,
+                                 "Voraussichtliche Rückzahlung oder Mehrausgabe", figures, k),
+                     note="Bewilligung minus Hochrechnung: was bei gleichbleibendem Abfluss bis "
+                          "Jahresende nicht ausgegeben wird (positiv) oder darüber hinaus "
+                          "ausgegeben wird (negativ)."),
+            _section("budget-cumulative", "Ausgaben kumuliert je Monat",
+                     lambda: _cumulative(figures, f, k),
+                     note="Gestrichelt: gleichmäßiger Abfluss vom 1. Januar bis zur vollen "
+                          "Bewilligung am 31. Dezember."),
+            _section("budget-categories", "Ausgaben nach Kategorie",
+                     _with_table(bc.category_spend, bc.CATEGORY_COLUMNS, bc.category_rows,
+                                 "Bewilligung und Ausgaben nach Kategorie", figures, k)),
+            _section("budget-staffing",
+                     f"Bewilligte und besetzte Stellen am {fmt.day(_reference_day(f))}",
+                     _with_table(bc.staffing, bc.STAFFING_COLUMNS, bc.staffing_rows,
+                                 "Bewilligte und besetzte Stellen", figures, k)),
+        ]
+    )
+
+
+def _with_table(figure_fn, columns, rows_fn, caption, figures, k):
+    """A chart_section build: the figure and the table behind it, built when the section asks
+    (so a failure stays inside that section)."""
+    table_id = f"budget-{figure_fn.__name__.replace('_', '-')}-table"
+
+    def build():
+        return figure_fn(figures), data_table(table_id, columns, rows_fn(figures), min_cell=k,
+                                              caption=caption)
+
+    return build
+
+
+def _reference_day(f) -> date:
+    # Staffing is taken on min(as_of, 31 December Y) (KPIS.md).
+    return min(f.as_of, date(f.budget_year, 12, 31))
+
+
+def _cumulative(figures: dict, f, k: int):
+    rows = bc.monthly_rows(figures)
+    if not rows:
+        # A future budget year: nothing booked yet, no months to draw.
+        return None
+    return bc.cumulative_spend(figures, f.as_of), data_table(
+        "budget-cumulative-table", bc.monthly_columns(figures), rows, min_cell=k,
+        caption="Ausgaben kumuliert je Monat")
+
+
+def _scope_text(view) -> str:
+    if view.filter.district is not None:
+        return f"Bezirk „{view.filter.district}“ gewählt – {KREISWIDE_NOTE}"
+    return KREISWIDE_NOTE
+
+
+def summary_text(figures: dict, as_of) -> str:
+    """The page's numbers in one sentence (for the meeting room and for screen readers)."""
+    modules = figures["modules"]
+    allocated = sum(m["allocated_cents"] for m in modules)
+    spent = sum(m["spent_cents"] for m in modules)
+    share = modules[0]["elapsed_share"] if modules else None
+    total = bc.repayment_rows(figures)[-1]["cents"]
+    parts = [
+        f"Haushaltsjahr {figures['year']}, Stand {fmt.day(as_of)}: "
+        f"{fmt.euro(allocated)} bewilligt, {fmt.euro(spent)} ausgegeben"
+        + (f" ({fmt.percent(spent / allocated)})" if allocated else "")
+        + f"; {fmt.percent(share)} des Jahres sind vergangen."
+    ]
+    if total is not None:
+        parts.append(f"Bei gleichbleibendem Abfluss insgesamt: {bc.repayment_text(total)}.")
+    return " ".join(parts)
+
+
+def _section(section_id, title, build, note=None):
+    return chart_section(section_id, title, build, note=note)
+
+
+def register_callbacks(app, data) -> None:
+    @app.callback(
+        Output("url", "search", allow_duplicate=True),
+        Input(YEAR_ID, "value"),
+        State("url", "search"),
+        prevent_initial_call=True,
+    )
+    def on_year(value, search):
+        if not value or not str(value).isdigit():
+            return no_update
+        try:
+            known = {d["id"] for d in data.districts()}
+        except DataUnavailable:
+            known = None
+        state = urlstate.parse(search, today=data.today(), min_cell=data.min_cell,
+                               districts=known)
+        if int(value) == (budget_year(state)[0] or state.filter.as_of.year):
+            return no_update  # the select was only drawn anew with the URL's year
+        new = year_search(search, int(value), today=data.today(), min_cell=data.min_cell,
+                          districts=known)
+        return no_update if new == (search or "") else new

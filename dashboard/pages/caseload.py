@@ -1,0 +1,241 @@
+"""Fallzahlen (/fallzahlen): active cases and caseload per FTE by Bezirk, per 1,000 inhabitants by
+Gemeinde, active cases month by month, opened and closed per month; with a drill-down.
+
+Drill-down levels live in the URL parameter `bezirk` (the same one the filter bar sets):
+    no bezirk      Kreis level: the Bezirke; clicking a Bezirk's bar opens its level
+    bezirk=NORD    Bezirk level: its Gemeinden and its case managers (pseudonyms)
+A breadcrumb leads back up. The table behind each chart sits under it.
+"""
+
+from __future__ import annotations
+
+import dash_bootstrap_components as dbc
+from dash import Input, Output, State, html, no_update
+
+from queries import caseload
+
+from .. import format as fmt
+from .. import urlstate
+from ..components import charts
+from ..components.breadcrumb import breadcrumb
+from ..components.section import chart_section
+from ..components.tables import Column, data_table
+from ..data import DataUnavailable
+from ..security import can
+
+PATH = "/fallzahlen"
+TITLE = "Fallzahlen"
+NAV_LABEL = "Fallzahlen"
+
+DISTRICTS_SECTION = "caseload-districts"
+DISTRICT_GRAPH_ID = f"{DISTRICTS_SECTION}-graph"
+
+DISTRICT_COLUMNS = (
+    Column("name", "Bezirk"),
+    Column("active", "aktive Fälle", "count"),
+    Column("opened", "eröffnet", "count"),
+    Column("closed", "abgeschlossen", "count"),
+    Column("fte", "Vollzeitstellen Case Management", "number", 2),
+    Column("per_fte", "Fälle je Vollzeitstelle", "number", 1),
+    Column("per_1000", "je 1.000 Einwohner", "number", 1),
+)
+MUNICIPALITY_COLUMNS = (
+    Column("name", "Gemeinde"),
+    Column("district", "Bezirk"),
+    Column("active", "aktive Fälle", "count"),
+    Column("opened", "eröffnet", "count"),
+    Column("closed", "abgeschlossen", "count"),
+    Column("per_1000", "aktive Fälle je 1.000 Einwohner", "number", 1),
+)
+STAFF_COLUMNS = (
+    Column("staff", "Case Manager (Pseudonym)"),
+    Column("fte", "Vollzeitstelle", "number", 2),
+    Column("active", "aktive Fälle", "count"),
+    Column("opened", "eröffnet", "count"),
+    Column("closed", "abgeschlossen", "count"),
+    Column("per_fte", "Fälle je Vollzeitstelle", "number", 1),
+)
+MONTHLY_COLUMNS = (
+    Column("month", "Monat", "month"),
+    Column("active", "aktive Fälle am Monatsende", "count"),
+)
+OPENED_CLOSED_COLUMNS = (
+    Column("month", "Monat", "month"),
+    Column("opened", "eröffnet", "count"),
+    Column("closed", "abgeschlossen", "count"),
+)
+
+
+def layout(view) -> html.Div:
+    f, k = view.filter, view.min_cell
+    figures = view.data.call(caseload.caseload, f)
+    district = figures["districts"][0] if f.district is not None and figures["districts"] else None
+    kreis_href = view.href(PATH, district=None)
+    if district is None:
+        crumbs = [(view.kreis_name, None)]
+        level = [_districts_block(view, figures), _municipalities_section(view, figures)]
+    else:
+        crumbs = [(view.kreis_name, kreis_href), (f"Bezirk {district['name']}", None)]
+        level = [_district_summary(district, k), _municipalities_section(view, figures),
+                 _staff_section(view, district) if can("staff_level") else None]
+    return html.Div(
+        [
+            html.H1([TITLE, html.Span(f" · {fmt.period(f.period_from, f.period_to)}",
+                                      className="kim-h1-sub")], className="kim-page-title"),
+            breadcrumb(crumbs),
+            *level,
+            dbc.Row(
+                [
+                    dbc.Col(_monthly_section(view, figures), xxl=6),
+                    dbc.Col(_opened_closed_section(view), xxl=6),
+                ],
+                className="g-3",
+            ),
+        ]
+    )
+
+
+def register_callbacks(app, data) -> None:
+    @app.callback(
+        Output("url", "search", allow_duplicate=True),
+        Input(DISTRICT_GRAPH_ID, "clickData"),
+        State("url", "search"),
+        prevent_initial_call=True,
+    )
+    def drill_down(click, search):
+        district = district_of_click(click)
+        if district is None:
+            return no_update
+        try:
+            known = {d["id"] for d in data.districts()}
+        except DataUnavailable:
+            return no_update
+        if district not in known:
+            return no_update
+        state = urlstate.parse(search, today=data.today(), min_cell=data.min_cell,
+                               districts=known)
+        return urlstate.search_for(state, district=district)
+
+
+def district_of_click(click: dict | None) -> str | None:
+    """The district id a click on the district chart points at (customdata[0] of the bar)."""
+    try:
+        return str(click["points"][0]["customdata"][0])
+    except (TypeError, KeyError, IndexError):
+        return None
+
+
+def _districts_block(view, figures) -> html.Div:
+    k = view.min_cell
+    districts = figures["districts"]
+    totals = {"name": "Kreis gesamt", **figures["total"]}
+
+    def active():
+        if not districts:
+            return None
+        return charts.active_cases_by_district(districts, k), None
+
+    def per_fte():
+        if not districts:
+            return None
+        return charts.caseload_per_fte_by_district(districts, k), None
+
+    table = data_table("caseload-districts-table", DISTRICT_COLUMNS, [*districts, totals],
+                       min_cell=k, caption="Fallzahlen je Bezirk") if districts else None
+    return html.Div(
+        [
+            dbc.Row(
+                [
+                    dbc.Col(chart_section(
+                        DISTRICTS_SECTION,
+                        f"Aktive Fälle je Bezirk am {fmt.day(view.filter.as_of)}",
+                        active, clickable=True,
+                        note="Klicken Sie auf einen Bezirk, um seine Gemeinden"
+                             + (" und Case Manager" if can("staff_level") else "") + " zu sehen.",
+                    ), lg=6),
+                    dbc.Col(chart_section(
+                        "caseload-per-fte", "Fälle je Vollzeitstelle Case Management", per_fte,
+                        note="Aktive Fälle geteilt durch die Vollzeitstellen am Stichtag.",
+                    ), lg=6),
+                ],
+                className="g-3",
+            ),
+            table,
+        ],
+        className="kim-block",
+    )
+
+
+def _district_summary(district: dict, k: int) -> html.P:
+    return html.P(
+        f"Bezirk {district['name']}: {fmt.count(district['active'], k)} aktive Fälle, "
+        f"{fmt.count(district['opened'], k)} eröffnet und {fmt.count(district['closed'], k)} "
+        f"abgeschlossen im Zeitraum; {fmt.number(district['fte'], 2)} Vollzeitstellen Case "
+        f"Management, {fmt.number(district['per_fte'], 1)} Fälle je Vollzeitstelle.",
+        className="kim-summary", id="caseload-district-summary",
+    )
+
+
+def _municipalities_section(view, figures):
+    k = view.min_cell
+    rows = [
+        {**m, "district": d["name"]}
+        for d in figures["districts"]
+        for m in d["municipalities"]
+    ]
+
+    def build():
+        if not rows:
+            return None
+        fig = charts.per_1000_by_municipality(rows, k)
+        return fig, data_table("caseload-municipalities-table", MUNICIPALITY_COLUMNS, rows,
+                               min_cell=k, caption="Fallzahlen je Gemeinde")
+
+    return chart_section("caseload-municipalities",
+                         "Aktive Fälle je 1.000 Einwohner nach Gemeinde", build)
+
+
+def _staff_section(view, district: dict):
+    k = view.min_cell
+
+    def build():
+        rows = view.data.call(caseload.caseload_by_staff, view.filter, district["id"])
+        if not rows:
+            return None
+        table_rows = [{**r, "staff": charts.staff_label(r["staff_id"])} for r in rows]
+        fig = charts.active_cases_by_staff(rows, k)
+        return fig, data_table("caseload-staff-table", STAFF_COLUMNS, table_rows, min_cell=k,
+                               caption="Fallzahlen je Case Manager")
+
+    return chart_section("caseload-staff",
+                         f"Aktive Fälle je Case Manager im Bezirk {district['name']}", build,
+                         note="Case Manager erscheinen nur unter ihrem Pseudonym.")
+
+
+def _monthly_section(view, figures):
+    k = view.min_cell
+    rows = figures["monthly_active"]
+
+    def build():
+        if not rows:
+            return None
+        return charts.monthly_active(rows, k), data_table(
+            "caseload-monthly-table", MONTHLY_COLUMNS, rows, min_cell=k,
+            caption="Aktive Fälle am Monatsende")
+
+    return chart_section("caseload-monthly", "Aktive Fälle am Monatsende", build)
+
+
+def _opened_closed_section(view):
+    k = view.min_cell
+
+    def build():
+        rows = view.data.call(caseload.opened_closed_monthly, view.filter)
+        if not rows:
+            return None
+        return charts.opened_closed(rows, k), data_table(
+            "caseload-opened-closed-table", OPENED_CLOSED_COLUMNS, rows, min_cell=k,
+            caption="Eröffnete und abgeschlossene Fälle je Monat")
+
+    return chart_section("caseload-opened-closed", "Eröffnete und abgeschlossene Fälle je Monat",
+                         build)

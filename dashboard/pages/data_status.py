@@ -1,0 +1,187 @@
+"""Datenstand (/daten): the import history, the row count of every table, and the data-quality
+warnings of queries/quality.py for the Stichtag of the filter.
+
+Pseudonyms of cases and persons are not listed here: the page is shown to everyone who may see
+the dashboard, and naming the affected pseudonyms is for the roles that correct the source data
+(a later permission). Booking numbers and position ids carry no personal data and are listed, so
+the finance office can act on them. Counts of cases and persons are suppressed below K as on
+every other page.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import dash_bootstrap_components as dbc
+from dash import html
+
+from queries import meta, quality, schema
+
+from .. import format as fmt
+from ..components.tables import Column, data_table
+
+PATH = "/daten"
+TITLE = "Datenstand"
+NAV_LABEL = "Datenstand"
+PERMISSION = "data_status"  # dashboard/security.py: not for the Lenkungsgruppe
+
+RUN_LIMIT = 50
+OUTCOMES = {"OK": "erfolgreich", "REFUSED": "abgelehnt"}
+# Subjects whose identifiers are pseudonyms of people or their cases (see module docstring).
+PERSONAL_SUBJECTS = {"case": "Fälle", "person": "Personen"}
+LISTED_SUBJECTS = {"booking": "Buchungsnummern", "position": "Stellen"}
+
+TABLE_LABELS = {
+    "district": "Bezirke",
+    "municipality": "Gemeinden",
+    "funded_position": "Geförderte Stellen",
+    "staff": "Beschäftigte",
+    "person": "Personen",
+    "case_file": "Fälle",
+    "case_need": "Bedarfslagen",
+    "referral": "Verweisungen",
+    "legal_status_episode": "Aufenthaltsstatus-Episoden",
+    "legal_sphere_episode": "Rechtskreis-Episoden",
+    "budget_allocation": "Bewilligungen",
+    "ledger_entry": "Buchungen",
+    "import_run": "Importläufe",
+}
+RUN_COLUMNS = (
+    Column("id", "Lauf", "number"),
+    Column("finished", "Beendet"),
+    Column("source", "Quelle"),
+    Column("outcome_label", "Ergebnis"),
+    Column("file_count", "Dateien", "number"),
+    Column("row_count", "Zeilen", "number"),
+    Column("message", "Meldung"),
+)
+COUNT_COLUMNS = (
+    Column("label", "Inhalt"),
+    Column("table", "Tabelle"),
+    Column("rows", "Zeilen", "number"),
+)
+
+
+def layout(view) -> html.Div:
+    f, k = view.filter, view.min_cell
+    warnings = view.data.call(quality.quality_warnings, None, f.as_of)
+    runs = view.data.call(meta.import_runs, None, RUN_LIMIT)
+    counts = view.data.call(meta.table_counts)
+    return html.Div(
+        [
+            html.H1([TITLE, html.Span(f" · Prüfungen zum Stichtag {fmt.day(f.as_of)}",
+                                      className="kim-h1-sub")], className="kim-page-title"),
+            html.Section(
+                [
+                    html.Div(html.H2("Hinweise zur Datenqualität", className="kim-section-title"),
+                             className="kim-section-head"),
+                    html.P(quality_summary(warnings), className="kim-summary",
+                           id="data-quality-summary"),
+                    dbc.Row([dbc.Col(warning_card(w, k), md=6, xl=4) for w in warnings],
+                            className="g-3"),
+                ],
+                id="data-quality", className="kim-section",
+            ),
+            html.Section(
+                [
+                    html.Div(html.H2("Importe", className="kim-section-title"),
+                             className="kim-section-head"),
+                    html.P(runs_summary(runs), className="kim-section-note", id="data-runs-note"),
+                    data_table("data-runs-table", RUN_COLUMNS, run_rows(runs), min_cell=k,
+                               caption="Importläufe, neueste zuerst") if runs else None,
+                ],
+                id="data-runs", className="kim-section",
+            ),
+            html.Section(
+                [
+                    html.Div(html.H2("Zeilen je Tabelle", className="kim-section-title"),
+                             className="kim-section-head"),
+                    data_table("data-counts-table", COUNT_COLUMNS, count_rows(counts),
+                               min_cell=k, caption="Zeilen je Tabelle"),
+                ],
+                id="data-counts", className="kim-section",
+            ),
+        ]
+    )
+
+
+def register_callbacks(app, data) -> None:
+    """Nothing of its own: the filter bar's Stichtag redraws the page through the URL."""
+
+
+def quality_summary(warnings: list[dict]) -> str:
+    open_checks = [w for w in warnings if w["count"]]
+    if not open_checks:
+        return f"Alle {len(warnings)} Prüfungen ohne Befund."
+    return (f"{len(open_checks)} von {len(warnings)} Prüfungen mit Befund; die Einträge sollten "
+            "in den Quellsystemen berichtigt werden.")
+
+
+def warning_card(w: dict, k: int) -> dbc.Card:
+    """One check: its title, how many records it found, what it means, and (where allowed)
+    which ones."""
+    personal = w["subject"] in PERSONAL_SUBJECTS
+    count_text = fmt.count(w["count"], k) if personal else fmt.number(w["count"])
+    if w["count"] == 0 and personal:
+        count_text = "0"
+    body = [
+        html.H3(w["title"], className="kim-kpi-title"),
+        html.Div(count_text, className="kim-kpi-value", id=f"quality-{w['key']}-count"),
+        html.P(w["description"], className="kim-kpi-detail mb-1"),
+    ]
+    if w["count"] and not personal:
+        body.append(html.P(
+            f"{LISTED_SUBJECTS.get(w['subject'], 'Einträge')}: {', '.join(w['examples'])}"
+            + (" …" if w["count"] > len(w["examples"]) else ""),
+            className="kim-kpi-detail mb-0", id=f"quality-{w['key']}-examples",
+        ))
+    elif w["count"] and personal:
+        body.append(html.P(
+            f"Die betroffenen {PERSONAL_SUBJECTS[w['subject']]} sind in den Quellsystemen "
+            "unter ihren Pseudonymen zu finden; sie werden hier nicht aufgelistet.",
+            className="kim-kpi-detail mb-0",
+        ))
+    state = "kim-quality-open" if w["count"] else "kim-quality-ok"
+    return dbc.Card(dbc.CardBody(body), className=f"kim-kpi h-100 {state}",
+                    id=f"quality-{w['key']}")
+
+
+def _when(value: datetime | None) -> str:
+    if value is None:
+        return fmt.MISSING
+    return f"{fmt.day(value.date())} {value:%H:%M}"
+
+
+def run_rows(runs: list[dict]) -> list[dict]:
+    rows = []
+    for r in runs:
+        files = r["files"] or {}
+        row_total = sum(int(v.get("rows") or 0) for v in files.values() if isinstance(v, dict))
+        rows.append({
+            "id": r["id"],
+            "finished": _when(r["finished_at"]),
+            "source": r["source"],
+            "outcome_label": OUTCOMES.get(r["outcome"], r["outcome"]),
+            "file_count": len(files),
+            "row_count": row_total,
+            "message": r["message"] or "",
+        })
+    return rows
+
+
+def runs_summary(runs: list[dict]) -> str:
+    if not runs:
+        return "Es wurden noch keine Daten importiert."
+    latest_ok = next((r for r in runs if r["outcome"] == "OK"), None)
+    text = ("Der bisher einzige Importlauf." if len(runs) == 1
+            else f"Die letzten {len(runs)} Importläufe, neueste zuerst.")
+    if latest_ok is not None:
+        text += (f" Maßgeblich für den Datenstand ist der letzte erfolgreiche Lauf "
+                 f"vom {_when(latest_ok['finished_at'])} (Quelle: {latest_ok['source']}).")
+    return text
+
+
+def count_rows(counts: dict[str, int]) -> list[dict]:
+    order = [t.name for t in schema.DATA_TABLES] + ["import_run"]
+    return [{"label": TABLE_LABELS.get(name, name), "table": name, "rows": counts[name]}
+            for name in order if name in counts]

@@ -1,0 +1,129 @@
+"""Statuswechsel (/statuswechsel): residence-status transitions of the period as a Sankey (prekär →
+befristet → verfestigt → eingebürgert), Bleiberecht transitions and Einbürgerungen month by month,
+and changes of legal sphere (Rechtskreiswechsel) with their gaps and flows.
+
+All counts are counts of persons' events and arrive suppressed from queries/transitions.py; the
+Bezirk filter applies (a person's events count for the district of their case, KPIS.md).
+"""
+
+from __future__ import annotations
+
+from dash import html
+
+from queries import transitions
+
+from .. import format as fmt
+from ..components import transition_charts as tc
+from ..components.section import chart_section
+from ..components.tables import data_table
+
+PATH = "/statuswechsel"
+TITLE = "Statuswechsel"
+NAV_LABEL = "Statuswechsel"
+
+
+def layout(view) -> html.Div:
+    f, k = view.filter, view.min_cell
+    figures = view.data.call(transitions.transitions, f)
+    spheres = figures["sphere_changes"]
+    scope = "Kreis gesamt" if f.district is None else f"Bezirk {_district_name(view)}"
+    return html.Div(
+        [
+            html.H1([TITLE, html.Span(f" · {scope} · {fmt.period(f.period_from, f.period_to)}",
+                                      className="kim-h1-sub")], className="kim-page-title"),
+            html.P(status_summary(figures, k), className="kim-summary",
+                   id="transitions-summary"),
+            chart_section(
+                "transitions-sankey", "Wechsel des Aufenthaltsstatus im Zeitraum",
+                lambda: _sankey(figures, k),
+                note="Jede Spalte ist eine Statusgruppe; die Zahl am Kasten nennt die Wechsel in "
+                     "diesen Status (bei reinen Ausgangsstatus: aus ihm heraus). Graue Bänder "
+                     f"stehen für weniger als {k} Wechsel und sind nicht maßstabsgetreu.",
+            ),
+            chart_section(
+                "transitions-monthly", "Bleiberecht (§§ 25a, 25b) und Einbürgerungen je Monat",
+                lambda: _monthly(view, k),
+            ),
+            html.H2("Rechtskreiswechsel", className="kim-page-subtitle mt-4"),
+            html.P(sphere_summary(spheres, k), className="kim-summary",
+                   id="transitions-sphere-summary"),
+            chart_section(
+                "transitions-gaps", "Lücke zwischen altem und neuem Rechtskreis",
+                lambda: _gaps(view, k),
+                note="Nahtlos: der neue Rechtskreis beginnt am Tag nach dem Ende des alten.",
+            ),
+            chart_section(
+                "transitions-spheres", "Von welchem in welchen Rechtskreis",
+                lambda: _sphere_flows(spheres, k),
+                note="Zeilen: bisheriger Rechtskreis, Spalten: neuer Rechtskreis.",
+            ),
+        ]
+    )
+
+
+def register_callbacks(app, data) -> None:
+    """Nothing of its own: the filter bar writes the URL, the router redraws the page."""
+
+
+def _district_name(view) -> str:
+    names = {d["id"]: d["name"] for d in view.data.districts()}
+    return names.get(view.filter.district, view.filter.district)
+
+
+def status_summary(figures: dict, k: int) -> str:
+    total = figures["total"]
+    if total == 0:
+        return "Im gewählten Zeitraum gab es keine Wechsel des Aufenthaltsstatus."
+    return (
+        f"{fmt.count(total, k)} Wechsel des Aufenthaltsstatus im Zeitraum, darunter "
+        f"{fmt.count(figures['bleiberecht'], k)} in ein Bleiberecht (§§ 25a, 25b) und "
+        f"{fmt.count(figures['einbuergerungen'], k)} Einbürgerungen."
+    )
+
+
+def sphere_summary(spheres: dict, k: int) -> str:
+    if spheres["total"] == 0:
+        return "Im gewählten Zeitraum gab es keine Rechtskreiswechsel."
+    text = (
+        f"{fmt.count(spheres['total'], k)} Rechtskreiswechsel, davon "
+        f"{fmt.count(spheres['seamless'], k)} nahtlos ({fmt.percent(spheres['seamless_share'])})"
+    )
+    if spheres["median_gap_days"] is not None:
+        text += f"; mittlere Lücke (Median): {fmt.number(spheres['median_gap_days'], 1)} Tage"
+    return text + "."
+
+
+def _sankey(figures, k):
+    flows = figures["flows"]
+    if not flows:
+        return None
+    return tc.status_sankey(flows, k), data_table(
+        "transitions-sankey-table", tc.FLOW_COLUMNS, tc.status_flow_rows(flows), min_cell=k,
+        caption="Wechsel des Aufenthaltsstatus")
+
+
+def _monthly(view, k):
+    rows = view.data.call(transitions.transitions_monthly_by_kind, view.filter)
+    if not rows:
+        return None
+    return tc.bleiberecht_monthly(rows, k), data_table(
+        "transitions-monthly-table", tc.MONTHLY_COLUMNS, rows, min_cell=k,
+        caption="Bleiberecht und Einbürgerungen je Monat")
+
+
+def _gaps(view, k):
+    rows = view.data.call(transitions.sphere_gap_distribution, view.filter)
+    if not rows or all(r["count"] == 0 for r in rows):
+        return None
+    return tc.sphere_gaps(rows, k), data_table(
+        "transitions-gaps-table", tc.GAP_COLUMNS, tc.gap_rows(rows), min_cell=k,
+        caption="Rechtskreiswechsel nach Länge der Lücke")
+
+
+def _sphere_flows(spheres, k):
+    flows = spheres["flows"]
+    if not flows:
+        return None
+    return tc.sphere_flow_matrix(flows, k), data_table(
+        "transitions-spheres-table", tc.FLOW_COLUMNS, tc.sphere_flow_rows(flows), min_cell=k,
+        caption="Rechtskreiswechsel von – nach")

@@ -1,0 +1,234 @@
+"""The view's state in the URL query string: parse it into a validated Filter (with German notes
+for whatever was rejected) and write it back.
+
+Parameters (all optional):
+    von=YYYY-MM-DD   first day of the period (DD.MM.YYYY is accepted too)
+    bis=YYYY-MM-DD   last day of the period, the reference day ("Stichtag") of every figure
+    bezirk=ID        one district; on /fallzahlen this is also the drill-down level
+                     (no bezirk: Kreis → Bezirke; bezirk: Bezirk → Gemeinden and Case Manager)
+Every other parameter (e.g. a later `praesentation=1`) is kept as it is and written back
+unchanged, so pages added later can define their own without touching this module.
+
+The default is the current calendar year up to today. A value that cannot be used is dropped
+and its part of the view falls back to the default; the note says so in German. K (min_cell) is a
+server setting and deliberately not a URL parameter: a link must not lower the protection.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Collection, Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from urllib.parse import parse_qsl, urlencode
+
+from queries import filters
+from queries.filters import Filter, FilterError
+
+from . import format as fmt
+
+PARAM_FROM = "von"
+PARAM_TO = "bis"
+PARAM_DISTRICT = "bezirk"
+KNOWN_PARAMS = (PARAM_FROM, PARAM_TO, PARAM_DISTRICT)
+
+# Longest value worth reading: a date has 10 characters, an identifier at most 64 (DATA_MODEL.md).
+MAX_VALUE_LENGTH = 64
+# How much of a rejected value a note repeats to the reader.
+ECHO_LENGTH = 30
+_DISTRICT_SYNTAX = re.compile(r"^[A-Za-z0-9_.\-]{1,64}$")
+
+PRESET_THIS_YEAR = "jahr"
+PRESET_LAST_YEAR = "vorjahr"
+PRESET_LAST_12_MONTHS = "12monate"
+PRESET_PROGRAMME = "programm"
+PRESET_CUSTOM = "eigener"
+
+# Preset -> (German label, function today -> Filter giving the period).
+PRESETS: dict[str, tuple[str, Callable[[date], Filter] | None]] = {
+    PRESET_THIS_YEAR: ("Dieses Jahr", filters.current_year),
+    PRESET_LAST_YEAR: ("Letztes Jahr", filters.last_year),
+    PRESET_LAST_12_MONTHS: ("Letzte 12 Monate", filters.last_12_months),
+    PRESET_PROGRAMME: (
+        f"Seit Programmstart ({fmt.day(filters.PROGRAMME_START)})",
+        filters.since_programme_start,
+    ),
+    PRESET_CUSTOM: ("Eigener Zeitraum", None),
+}
+
+
+@dataclass(frozen=True)
+class UrlState:
+    """What a URL asks for, after validation."""
+
+    filter: Filter
+    notes: tuple[str, ...] = ()
+    # Parameters this module does not know, kept in their order for writing back.
+    extra: tuple[tuple[str, str], ...] = field(default_factory=tuple)
+    # Whether the URL named any of von/bis/bezirk (False: the plain default view).
+    explicit: bool = False
+
+    @property
+    def district(self) -> str | None:
+        return self.filter.district
+
+
+def preset_period(preset: str, today: date) -> tuple[date, date]:
+    """The (first, last) day a preset stands for on `today`."""
+    label_and_fn = PRESETS.get(preset)
+    if label_and_fn is None or label_and_fn[1] is None:
+        raise ValueError(f"no fixed period for preset {preset!r}")
+    f = label_and_fn[1](today)
+    return f.period_from, f.period_to
+
+
+def preset_of(f: Filter, today: date) -> str:
+    """The preset whose period the filter has, else PRESET_CUSTOM."""
+    for name, (_label, fn) in PRESETS.items():
+        if fn is not None and preset_period(name, today) == (f.period_from, f.period_to):
+            return name
+    return PRESET_CUSTOM
+
+
+def default_filter(today: date, min_cell: int) -> Filter:
+    return filters.current_year(today, min_cell=min_cell)
+
+
+def _echo(value: str) -> str:
+    shown = value if len(value) <= ECHO_LENGTH else value[:ECHO_LENGTH] + "…"
+    return f"„{shown}“"
+
+
+def parse_day(value: str) -> date | None:
+    """An ISO date or a German one (31.12.2025); None when it is neither."""
+    value = value.strip()
+    for pattern in ("%Y-%m-%d", "%d.%m.%Y"):
+        try:
+            return datetime.strptime(value, pattern).date()
+        except ValueError:
+            continue
+    return None
+
+
+def parse(
+    search: str | None,
+    *,
+    today: date,
+    min_cell: int,
+    districts: Collection[str] | None = None,
+) -> UrlState:
+    """Read a query string ("?von=…&bis=…&bezirk=…") into a UrlState.
+
+    `districts` are the known district ids; None when they cannot be looked up (the database is
+    away), in which case a syntactically sound id is kept.
+    """
+    if not isinstance(search, str):
+        search = None  # a forged callback value (number, list, …): the default view applies
+    params: dict[str, str] = {}
+    extra: list[tuple[str, str]] = []
+    notes: list[str] = []
+    for key, value in parse_qsl((search or "").lstrip("?"), keep_blank_values=True):
+        if key in KNOWN_PARAMS:
+            if key in params:
+                notes.append(f"Der Parameter „{key}“ kommt mehrfach vor; es gilt der erste Wert.")
+                continue
+            params[key] = value
+        elif len(key) <= MAX_VALUE_LENGTH and len(value) <= MAX_VALUE_LENGTH:
+            extra.append((key, value))
+
+    first = _read_day(params, PARAM_FROM, notes)
+    last = _read_day(params, PARAM_TO, notes)
+    district = _read_district(params, districts, notes)
+    default = default_filter(today, min_cell)
+
+    if first is None and last is None:
+        first, last = default.period_from, default.period_to
+    elif first is None:
+        first = date(last.year, 1, 1)
+    elif last is None:
+        last = today if first <= today else date(first.year, 12, 31)
+    if first > last:
+        notes.append(
+            f"Der Zeitraum {fmt.day(first)} bis {fmt.day(last)} beginnt nach seinem Ende; "
+            "es gilt der Standardzeitraum (dieses Jahr bis heute)."
+        )
+        first, last = default.period_from, default.period_to
+    try:
+        f = Filter(first, last, district=district, min_cell=min_cell)
+    except FilterError as exc:
+        notes.append(f"{exc}; es gilt der Standardzeitraum (dieses Jahr bis heute).")
+        f = default.with_district(district)
+    return UrlState(filter=f, notes=tuple(notes), extra=tuple(extra), explicit=bool(params))
+
+
+def _read_day(params: dict[str, str], key: str, notes: list[str]) -> date | None:
+    raw = params.get(key)
+    if raw is None or raw == "":
+        return None
+    label = "Beginn („von“)" if key == PARAM_FROM else "Ende („bis“)"
+    if len(raw) > MAX_VALUE_LENGTH:
+        notes.append(f"Der Wert für {label} ist zu lang; es gilt der Standardwert.")
+        return None
+    day = parse_day(raw)
+    if day is None:
+        notes.append(
+            f"{_echo(raw)} ist kein gültiges Datum für {label}; es gilt der Standardwert."
+        )
+        return None
+    if not filters.EARLIEST <= day <= filters.LATEST:
+        notes.append(
+            f"Das Datum {fmt.day(day)} für {label} liegt außerhalb von "
+            f"{filters.EARLIEST.year}–{filters.LATEST.year}; es gilt der Standardwert."
+        )
+        return None
+    return day
+
+
+def _read_district(
+    params: dict[str, str], districts: Collection[str] | None, notes: list[str]
+) -> str | None:
+    raw = params.get(PARAM_DISTRICT)
+    if raw is None or raw == "":
+        return None
+    if len(raw) > MAX_VALUE_LENGTH:
+        notes.append("Der Wert für den Bezirk ist zu lang; es werden alle Bezirke gezeigt.")
+        return None
+    known = raw in districts if districts is not None else bool(_DISTRICT_SYNTAX.match(raw))
+    if not known:
+        notes.append(f"Einen Bezirk {_echo(raw)} gibt es nicht; es werden alle Bezirke gezeigt.")
+        return None
+    return raw
+
+
+def to_search(
+    period_from: date,
+    period_to: date,
+    district: str | None = None,
+    extra: Iterable[tuple[str, str]] = (),
+) -> str:
+    """The query string for a view, with the period always explicit, so a copied link shows the
+    same period tomorrow."""
+    pairs = [(PARAM_FROM, period_from.isoformat()), (PARAM_TO, period_to.isoformat())]
+    if district:
+        pairs.append((PARAM_DISTRICT, district))
+    pairs.extend(extra)
+    return "?" + urlencode(pairs)
+
+
+def search_for(state: UrlState, **changes) -> str:
+    """The query string of `state` with some parts changed (period_from, period_to, district)."""
+    f = state.filter
+    return to_search(
+        changes.get("period_from", f.period_from),
+        changes.get("period_to", f.period_to),
+        changes["district"] if "district" in changes else f.district,
+        state.extra,
+    )
+
+
+def link_search(state: UrlState) -> str:
+    """The query string for links to other pages: the same view, cleaned of rejected values; empty
+    for the plain default view, so its addresses stay plain."""
+    if state.explicit:
+        return search_for(state)
+    return "?" + urlencode(state.extra) if state.extra else ""
