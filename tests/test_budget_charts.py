@@ -1,0 +1,187 @@
+"""Chart and table builders of the Mittelabfluss page, fed a hand-made KPIS.md "budget" object.
+
+The object is what queries/budget.py returns for budget year 2025 on as_of 2025-04-10:
+elapsed days = 31 (Jan) + 28 (Feb) + 31 (Mar) + 10 = 100 of 365 → elapsed_share 0.274 (rounded
+as budget() rounds, 4 places: 0.27397 → 0.2740).
+- Modul I: allocated 100.000 €, spent 25.000 € → utilisation 0,25; projected 25.000 × 365 / 100
+  = 91.250 €; unspent 100.000 − 91.250 = 8.750 € (repayment). Plan 0,274 × 100.000 = 27.400 €.
+- Modul II: allocated 50.000 €, spent 20.000 € → projected 73.000 €; unspent −23.000 €
+  (overspend). Plan 0,274 × 50.000 = 13.700 €.
+- Modul III: nothing allocated, nothing spent; projected 0, unspent 0, plan 0.
+- Total of the projected unspent: 8.750 − 23.000 + 0 = −14.250 € (overspend).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from dashboard import theme
+from dashboard.components import budget_charts as bc
+from dashboard.components import tables
+
+AS_OF = date(2025, 4, 10)
+CATEGORIES = ("BERATUNG", "MASSNAHME", "PERSONAL", "SACH", "VERANSTALTUNG")
+
+
+def _module(module, allocated, spent, projected, unspent, monthly, categories, fte):
+    cats = [
+        {"category": c, "allocated_cents": categories.get(c, (0, 0))[0],
+         "spent_cents": categories.get(c, (0, 0))[1]}
+        for c in CATEGORIES
+    ]
+    return {
+        "module": module, "allocated_cents": allocated, "spent_cents": spent,
+        "received_cents": 0, "utilisation": (spent / allocated) if allocated else None,
+        "elapsed_share": 0.274, "projected_cents": projected,
+        "projected_unspent_cents": unspent, "fte_approved": fte[0], "fte_filled": fte[1],
+        "categories": cats, "monthly_spent_cents": monthly,
+    }
+
+
+def _months(*cumulative):
+    return [{"month": f"2025-{i:02d}", "cumulative_cents": c}
+            for i, c in enumerate(cumulative, start=1)]
+
+
+@pytest.fixture
+def budget():
+    return {
+        "year": 2025,
+        "modules": [
+            _module("I", 100_000_00, 25_000_00, 91_250_00, 8_750_00,
+                    _months(5_000_00, 15_000_00, 20_000_00, 25_000_00),
+                    {"PERSONAL": (80_000_00, 20_000_00), "SACH": (20_000_00, 5_000_00)},
+                    (4.0, 3.5)),
+            _module("II", 50_000_00, 20_000_00, 73_000_00, -23_000_00,
+                    _months(0, 10_000_00, 15_000_00, 20_000_00),
+                    {"PERSONAL": (50_000_00, 20_000_00)}, (1.0, 1.0)),
+            _module("III", 0, 0, 0, 0, _months(0, 0, 0, 0), {}, (0.5, 0.0)),
+        ],
+    }
+
+
+def _traces(fig, name, axis=None):
+    out = [t for t in fig.data if t.name == name]
+    if axis is not None:
+        out = [t for t in out if (t.xaxis or "x") == axis]
+    return out
+
+
+def test_bullets_put_the_plan_tick_at_elapsed_share_times_allocation(budget):
+    fig = bc.module_bullets(budget)
+    plans = [t for t in fig.data if t.name == "Plan"]
+    # 0,274 × 100.000 € = 27.400 €; 0,274 × 50.000 € = 13.700 €; 0,274 × 0 = 0.
+    assert [t.x[0] for t in plans] == pytest.approx([27_400.0, 13_700.0, 0.0])
+    assert [(t.xaxis, t.marker.symbol) for t in plans] == [
+        ("x", "line-ns"), ("x2", "line-ns"), ("x3", "line-ns")
+    ]
+
+
+def test_bullets_draw_spent_in_module_colour_and_the_projection_paler(budget):
+    fig = bc.module_bullets(budget)
+    spent = [t for t in fig.data if t.name == "Ausgegeben" and t.type == "bar"]
+    assert [t.x[0] for t in spent] == [25_000.0, 20_000.0, 0.0]
+    assert [t.marker.color for t in spent] == [theme.MODULE_COLOURS[m] for m in ("I", "II", "III")]
+    assert spent[0].text[0] == "25.000\u00a0€ (25,0\u00a0%)"
+    allocated = [t for t in fig.data if t.name == "Bewilligt" and t.type == "bar"]
+    assert [t.x[0] for t in allocated] == [100_000.0, 50_000.0, 0.0]
+    # The projection runs from spent to projected: 25.000 → 91.250 (66.250 long),
+    # 20.000 → 73.000 (53.000); Modul III projects nothing beyond its 0 and has no segment.
+    projection = _traces(fig, "Hochrechnung bis Jahresende")
+    projection = [t for t in projection if t.type == "bar"]
+    assert [(t.xaxis, t.base[0], t.x[0]) for t in projection] == [
+        ("x", 25_000.0, 66_250.0), ("x2", 20_000.0, 53_000.0)
+    ]
+    assert projection[0].marker.color == theme.MODULE_COLOURS["I"]
+    assert projection[0].marker.opacity < 1
+
+
+def test_cumulative_spend_points_sit_on_month_ends_and_on_as_of(budget):
+    fig = bc.cumulative_spend(budget, AS_OF)
+    spend = _traces(fig, "Ausgaben kumuliert")
+    # 31 Jan = day 31, 28 Feb = day 59, 31 Mar = day 90, April ends at as_of 10 Apr = day 100.
+    assert list(spend[0].x) == [31, 59, 90, 100]
+    assert list(spend[0].y) == [5_000.0, 15_000.0, 20_000.0, 25_000.0]
+    assert spend[0].text[-1] == "25.000\u00a0€"
+    plan = _traces(fig, "Gleichmäßiger Abfluss bis zur Bewilligung")
+    # A straight line from nothing on day 0 to the allocation on day 365.
+    assert [(list(t.x), list(t.y)) for t in plan] == [
+        ([0, 365], [0, 100_000.0]), ([0, 365], [0, 50_000.0]), ([0, 365], [0, 0.0])
+    ]
+    assert spend[1].line.color == theme.MODULE_COLOURS["II"]
+
+
+def test_category_panels_show_only_categories_with_money(budget):
+    fig = bc.category_spend(budget)
+    spent = [t for t in fig.data if t.name == "Ausgegeben"]
+    assert [list(t.y) for t in spent] == [["Personal", "Sachkosten"], ["Personal"], []]
+    assert list(spent[0].x) == [20_000.0, 5_000.0]
+    # The table lists all five categories of all three modules.
+    table = tables.table_rows(bc.CATEGORY_COLUMNS, bc.category_rows(budget), 5)
+    assert len(table) == 15
+    assert [table[2][f + "__text"] for f in
+            ("module_label", "category_label", "allocated_cents", "spent_cents")] == [
+        "Modul I", "Personal", "80.000\u00a0€", "20.000\u00a0€"
+    ]
+
+
+def test_staffing_prints_approved_and_filled_fte(budget):
+    fig = bc.staffing(budget)
+    approved, filled = fig.data
+    assert list(approved.y) == [4.0, 1.0, 0.5]
+    assert list(filled.y) == [3.5, 1.0, 0.0]
+    assert list(filled.text) == ["3,50", "1,00", "0,00"]
+    # Unfilled: 4,0 − 3,5 = 0,5; 1 − 1 = 0; 0,5 − 0 = 0,5.
+    assert [r["fte_vacant"] for r in bc.staffing_rows(budget)] == [0.5, 0.0, 0.5]
+
+
+def test_repayment_per_module_and_in_total(budget):
+    rows = bc.repayment_rows(budget)
+    assert [(r["label"], r["cents"]) for r in rows] == [
+        ("Modul I", 8_750_00), ("Modul II", -23_000_00), ("Modul III", 0),
+        ("Gesamt", -14_250_00),
+    ]
+    fig = bc.repayment(budget)
+    bar = fig.data[0]
+    assert list(bar.x) == [8_750.0, -23_000.0, 0.0, -14_250.0]
+    assert list(bar.text) == [
+        "8.750\u00a0€ Rückzahlung", "23.000\u00a0€ Mehrausgabe", "ausgeglichen",
+        "14.250\u00a0€ Mehrausgabe",
+    ]
+    assert list(bar.marker.color) == [bc.REPAYMENT, bc.OVERSPEND, bc.REPAYMENT, bc.OVERSPEND]
+
+
+def test_module_table_formats_every_figure(budget):
+    rows = tables.table_rows(bc.MODULE_COLUMNS, bc.module_rows(budget), 5)
+    first = {c.header: rows[0][c.field + "__text"] for c in bc.MODULE_COLUMNS}
+    assert first == {
+        "Modul": "Modul I",
+        "Bewilligt": "100.000\u00a0€",
+        "Ausgegeben": "25.000\u00a0€",
+        "Abfluss": "25,0\u00a0%",
+        "Jahr vergangen": "27,4\u00a0%",
+        "Hochrechnung Jahresende": "91.250\u00a0€",
+        "Rückzahlung (+) / Mehrausgabe (−)": "8.750\u00a0€",
+        "Einnahmen vom Land": "0\u00a0€",
+    }
+    assert rows[2]["utilisation__text"] == "–"  # nothing allocated: no ratio
+    monthly = bc.monthly_rows(budget)
+    assert monthly[3] == {"month": "2025-04", "I": 25_000_00, "II": 20_000_00, "III": 0}
+    assert [c.field for c in bc.monthly_columns(budget)] == ["month", "I", "II", "III"]
+    repay = bc.repayment_table_rows(budget)
+    assert (repay[-1]["label"], repay[-1]["text"]) == ("Gesamt", "14.250\u00a0€ Mehrausgabe")
+
+
+def test_an_empty_year_says_so_in_words():
+    empty = {"year": 2030, "modules": [
+        _module(m, 0, 0, None, None, [], {}, (0.0, 0.0)) for m in ("I", "II", "III")
+    ]}
+    assert not bc.has_data(empty)
+    for fig in (bc.module_bullets(empty), bc.cumulative_spend(empty, AS_OF),
+                bc.category_spend(empty), bc.repayment(empty), bc.staffing(empty)):
+        assert fig.data == ()
+        assert fig.layout.annotations[0].text
+    assert bc.repayment_rows(empty)[-1]["cents"] is None
+    assert bc.repayment_text(None) == "noch keine Hochrechnung"

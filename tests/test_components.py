@@ -1,0 +1,175 @@
+"""Chart builders, KPI change, tables, filter-bar logic and theme, called with hand-made rows."""
+
+from datetime import date
+
+import pytest
+
+from dashboard import theme
+from dashboard.components import charts, filterbar
+from dashboard.components.kpi import change
+from dashboard.components.tables import Column, table_rows
+from dashboard.pages.caseload import district_of_click
+
+NBSP = "\u00a0"
+K = 5
+
+
+def test_active_cases_by_district_values_ids_and_suppression():
+    districts = [
+        {"id": "MITTE", "name": "Mitte", "active": 164, "per_fte": 41.0},
+        {"id": "NORD", "name": "Nord", "active": None, "per_fte": None},  # 1..4 cases
+        {"id": "SUED", "name": "Süd", "active": 0, "per_fte": None},
+    ]
+    fig = charts.active_cases_by_district(districts, K)
+    (bar,) = fig.data
+    assert list(bar.x) == ["Mitte", "Nord", "Süd"]
+    # The suppressed bar is a placeholder, never 0: max(K-1, 4 % of 164 = 6.56) = 6.56.
+    assert list(bar.y) == [164, pytest.approx(6.56), 0]
+    assert list(bar.text) == ["164", f"<{NBSP}5", "0"]
+    assert list(bar.marker.pattern.shape) == ["", "/", ""]
+    assert list(bar.marker.color) == [theme.CASES, theme.SUPPRESSED_FILL, theme.CASES]
+    # the drill-down reads the district id from customdata[0]
+    assert [c[0] for c in bar.customdata] == ["MITTE", "NORD", "SUED"]
+    click = {"points": [{"customdata": list(bar.customdata[1])}]}
+    assert district_of_click(click) == "NORD"
+    assert district_of_click(None) is None
+    assert district_of_click({"points": []}) is None
+
+
+def test_placeholder_is_at_least_k_minus_one_for_small_charts():
+    # tallest real bar 20: 4 % would be 0.8, so the placeholder is K-1 = 4
+    fig = charts.count_bars(["a", "b"], [20, None], min_cell=K)
+    assert list(fig.data[0].y) == [20, 4]
+
+
+def test_ratio_bars_tell_suppressed_from_undefined():
+    districts = [
+        {"id": "A", "name": "A", "active": 90, "per_fte": 45.0},
+        {"id": "B", "name": "B", "active": None, "per_fte": None},  # count suppressed
+        {"id": "C", "name": "C", "active": 12, "per_fte": None},  # no FTE: undefined
+    ]
+    (bar,) = charts.caseload_per_fte_by_district(districts, K).data
+    assert list(bar.text) == ["45,0", f"<{NBSP}5", "keine Stelle"]
+    assert list(bar.marker.pattern.shape) == ["", "/", "/"]
+    # placeholders: 4 % of 45.0 = 1.8
+    assert list(bar.y) == [45.0, pytest.approx(1.8), pytest.approx(1.8)]
+
+
+def test_per_1000_by_municipality_is_horizontal_in_table_order():
+    rows = [
+        {"ags": "05558012", "name": "Coesfeld", "active": 75, "per_1000": 2.03},
+        {"ags": "05558016", "name": "Dülmen", "active": 110, "per_1000": 2.32},
+    ]
+    (bar,) = charts.per_1000_by_municipality(rows, K).data
+    assert bar.orientation == "h"
+    assert list(bar.y) == ["Coesfeld", "Dülmen"]
+    assert list(bar.x) == [2.03, 2.32]
+    assert list(bar.text) == ["2,0", "2,3"]
+
+
+def test_opened_closed_two_series_with_suppressed_month():
+    rows = [
+        {"month": "2025-01", "opened": 35, "closed": 53},
+        {"month": "2025-02", "opened": None, "closed": 0},
+    ]
+    fig = charts.opened_closed(rows, K)
+    opened, closed = fig.data
+    assert (opened.name, closed.name) == ("eröffnet", "abgeschlossen")
+    assert list(opened.x) == ["Jan. 2025", "Feb. 2025"]
+    # placeholder: max(K-1 = 4, 4 % of 53 = 2.12) = 4
+    assert list(opened.y) == [35, 4]
+    assert list(opened.text) == ["35", f"<{NBSP}5"]
+    assert list(closed.y) == [53, 0]
+    assert list(closed.marker.pattern.shape) == ["", ""]
+
+
+def test_many_bars_carry_no_printed_values_but_suppressed_ones_stay_labelled():
+    rows = [{"month": f"20{20 + i // 12}-{i % 12 + 1:02d}", "active": 100 + i} for i in range(30)]
+    rows[3]["active"] = None
+    (bar,) = charts.monthly_active(rows, K).data
+    assert bar.text[0] == ""
+    assert bar.text[3] == f"<{NBSP}5"
+    assert bar.customdata[0][1] == "100"  # still on hover
+
+
+def test_utilisation_by_module_bars_and_elapsed_share():
+    modules = [
+        {"module": "I", "utilisation": 0.67, "elapsed_share": 0.874},
+        {"module": "II", "utilisation": None, "elapsed_share": 0.874},
+    ]
+    bar, elapsed = charts.utilisation_by_module(modules).data
+    assert list(bar.x) == ["Modul I", "Modul II"]
+    assert list(bar.y) == [67.0, 0]
+    assert list(bar.text) == [f"67,0{NBSP}%", "nichts bewilligt"]
+    assert list(bar.marker.color) == [theme.MODULE_COLOURS["I"], theme.MODULE_COLOURS["II"]]
+    assert list(elapsed.y) == [pytest.approx(87.4), pytest.approx(87.4)]
+
+
+def test_change_in_words():
+    # 148 -> 160: +12, 12/148 = 8.108 % -> "+8,1 %"
+    c = change(160, 148, "2024")
+    assert c.direction == "up"
+    assert c.text == f"▲ Anstieg: +12 (+8,1{NBSP}%) gegenüber 2024"
+    # 50 -> 45: -5, -5/50 = -10 %
+    assert change(45, 50, "2024").text == f"▼ Rückgang: -5 (-10,0{NBSP}%) gegenüber 2024"
+    assert change(7, 7, "2024").text == "▶ unverändert gegenüber 2024"
+    # from 0 there is no relative change
+    assert change(3, 0, "2024").text == "▲ Anstieg: +3 gegenüber 2024"
+    # utilisation 0.452 after 0.400: +5,2 Prozentpunkte
+    assert change(0.452, 0.4, "2024", decimals=1, points=True).text == (
+        "▲ Anstieg: +5,2 Prozentpunkte gegenüber 2024")
+    none = change(None, 12, "2024", min_cell=5)
+    assert none.direction == "none"
+    assert "Kein Vergleich möglich (Fallzahl unter 5)" in none.text
+
+
+def test_table_rows_format_in_german_and_keep_raw_values():
+    columns = [Column("name", "Bezirk"), Column("active", "aktiv", "count"),
+               Column("per_fte", "je VZÄ", "number", 1), Column("month", "Monat", "month")]
+    rows = table_rows(columns, [{"name": "Nord", "active": None, "per_fte": 1234.56,
+                                 "month": "2025-03"}], K)
+    assert rows == [{
+        "name": "Nord", "name__text": "Nord",
+        "active": None, "active__text": f"<{NBSP}5",
+        "per_fte": 1234.56, "per_fte__text": "1.234,6",
+        "month": "2025-03", "month__text": "März 2025",
+    }]
+
+
+def _next(trigger, **kw):
+    args = {"preset": None, "first": None, "last": None, "district": None,
+            "search": "?von=2025-01-01&bis=2025-11-15", "today": date(2025, 11, 15),
+            "min_cell": 5, "districts": {"NORD", "SUED"}}
+    args.update(kw)
+    return filterbar.next_search(trigger, **args)
+
+
+def test_filter_bar_writes_the_url():
+    assert _next(filterbar.PRESET_ID, preset="vorjahr") == "?von=2024-01-01&bis=2024-12-31"
+    assert _next(filterbar.PRESET_ID, preset="eigener") is None
+    assert _next(filterbar.FROM_ID, first="01.03.2025") == "?von=2025-03-01&bis=2025-11-15"
+    assert _next(filterbar.FROM_ID, first="kaputt") is None
+    # a start after the end moves the end along
+    assert _next(filterbar.FROM_ID, first="01.12.2025") == "?von=2025-12-01&bis=2025-12-01"
+    assert _next(filterbar.DISTRICT_ID, district="NORD") == (
+        "?von=2025-01-01&bis=2025-11-15&bezirk=NORD")
+    assert _next(filterbar.DISTRICT_ID, district="WEST") is None
+    assert _next(filterbar.DISTRICT_ID, district=filterbar.ALL_DISTRICTS,
+                 search="?von=2025-01-01&bis=2025-11-15&bezirk=NORD") == (
+        "?von=2025-01-01&bis=2025-11-15")
+    # nothing changes: no new history entry
+    assert _next(filterbar.DISTRICT_ID, district=filterbar.ALL_DISTRICTS) is None
+
+
+def test_text_colours_meet_wcag_aa():
+    for colour in (theme.TEXT, theme.TEXT_MUTED, theme.CHANGE_UP, theme.CHANGE_DOWN):
+        assert theme.contrast_ratio(colour) >= 4.5, colour
+    # the formula itself: black on white is 21:1, white on white 1:1
+    assert theme.contrast_ratio("#000000") == pytest.approx(21.0)
+    assert theme.contrast_ratio("#FFFFFF") == pytest.approx(1.0)
+
+
+def test_palette_gives_each_module_and_status_group_its_own_colour():
+    colours = [*theme.MODULE_COLOURS.values(), *theme.STATUS_GROUP_COLOURS.values()]
+    assert len(set(colours)) == len(colours) == 7
+    assert set(colours) <= set(theme.OKABE_ITO.values())

@@ -1,0 +1,71 @@
+"""German formats of dashboard/format.py, each expected string written out by hand."""
+
+from datetime import date
+
+import pytest
+
+from dashboard import format as fmt
+
+NBSP = "\u00a0"
+
+
+@pytest.mark.parametrize(
+    ("value", "decimals", "expected"),
+    [
+        (0, 0, "0"),
+        (1234.5, 1, "1.234,5"),
+        (1234567, 0, "1.234.567"),
+        (-1234.56, 2, "-1.234,56"),
+        (0.125, 2, "0,13"),  # kaufmännisch: half away from zero, not banker's 0,12
+        (2.5, 0, "3"),
+        (-2.5, 0, "-3"),
+        (-0.04, 1, "0,0"),  # no "-0,0"
+        (None, 0, "–"),
+    ],
+)
+def test_number(value, decimals, expected):
+    assert fmt.number(value, decimals) == expected
+
+
+def test_signed_changes():
+    assert fmt.signed(12) == "+12"
+    assert fmt.signed(-3.46, 1) == "-3,5"
+    assert fmt.signed(0) == "±0"
+    assert fmt.signed_percent(0.081) == f"+8,1{NBSP}%"
+
+
+def test_percent_takes_a_ratio():
+    assert fmt.percent(0.123) == f"12,3{NBSP}%"
+    assert fmt.percent(1) == f"100,0{NBSP}%"
+    assert fmt.percent(0.8745, 0) == f"87{NBSP}%"
+    assert fmt.percent(None) == "–"
+
+
+def test_euro_from_integer_cents():
+    assert fmt.euro(5_500_000) == f"55.000{NBSP}€"
+    assert fmt.euro(5_500_050) == f"55.001{NBSP}€"  # 55.000,50 rounds half up
+    assert fmt.euro(123_456, 2) == f"1.234,56{NBSP}€"
+    assert fmt.euro(-99) == f"-1{NBSP}€"
+
+
+def test_dates_and_periods():
+    assert fmt.day(date(2025, 12, 31)) == "31.12.2025"
+    assert fmt.day(date(2025, 1, 5)) == "05.01.2025"
+    assert fmt.period(date(2025, 1, 1), date(2025, 12, 31)) == "2025"
+    assert fmt.period(date(2025, 1, 1), date(2025, 11, 15)) == "01.01.–15.11.2025"
+    assert fmt.period(date(2020, 7, 1), date(2025, 11, 15)) == "01.07.2020–15.11.2025"
+
+
+def test_month_names():
+    assert fmt.month_long("2025-01") == "Januar 2025"
+    assert fmt.month_long("2025-03") == "März 2025"
+    assert fmt.month_short("2025-01") == "Jan. 2025"
+    assert fmt.month_short("2025-05") == "Mai 2025"
+    assert fmt.month_short("2025-09") == "Sept. 2025"
+
+
+def test_suppressed_count_shows_the_threshold():
+    assert fmt.count(None, 5) == f"<{NBSP}5"
+    assert fmt.count(None, 10) == f"<{NBSP}10"
+    assert fmt.count(0, 5) == "0"
+    assert fmt.count(1234, 5) == "1.234"

@@ -1,0 +1,329 @@
+"""Access control and security headers, tried by direct HTTP against a real server: every role
+against every page, callback and download it must not reach, each authentication mode's refusals,
+the response headers and the CSP hashes, and the access log without personal data."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import logging
+import re
+import threading
+from datetime import date
+
+import pytest
+import requests
+from werkzeug.serving import make_server
+
+from dashboard import data as dashboard_data
+from dashboard.app_factory import create_app
+from dashboard.security import NO_PERMISSION_TEXT, AuthSettings, add_user
+from queries import db, demo
+
+TODAY = date(2025, 11, 15)
+PASSWORD = "richtig-langes-passwort"
+USERS = {"lg": "lenkungsgruppe", "ko": "koordination", "vw": "verwaltung"}
+ROUTER_INPUT = "url.pathname"
+
+
+@pytest.fixture(scope="module")
+def demo_db(tmp_path_factory) -> str:
+    url = f"sqlite:///{tmp_path_factory.mktemp('sec') / 'kim.sqlite'}"
+    engine = db.writer_engine(url)
+    db.init_db(engine)
+    demo.generate(engine, persons=300, seed=7, until=TODAY)
+    engine.dispose()
+    return url
+
+
+def serve(app):
+    server = make_server("127.0.0.1", 0, app.server, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    return server, thread, f"http://127.0.0.1:{server.server_port}"
+
+
+@pytest.fixture(scope="module")
+def basic_server(demo_db, tmp_path_factory):
+    users_file = tmp_path_factory.mktemp("users") / "users.json"
+    for name, role in USERS.items():
+        add_user(users_file, name, role, PASSWORD)
+    settings = AuthSettings(mode="basic", users_file=users_file)
+    app = create_app(database_url=demo_db, min_cell=5, cache_config="simple", today=TODAY,
+                     auth_settings=settings)
+    server, thread, base = serve(app)
+    yield base
+    server.shutdown()
+    thread.join(timeout=10)
+
+
+def session_for(user: str | None) -> requests.Session:
+    s = requests.Session()
+    if user is not None:
+        s.auth = (user, PASSWORD)
+    return s
+
+
+def router_payload(deps: list[dict], pathname: str, search: str) -> dict:
+    """The POST the browser makes for the router callback (Input url.pathname and url.search)."""
+    router = next(d for d in deps if any(f"{i['id']}.{i['property']}" == ROUTER_INPUT
+                                         for i in d["inputs"]) and "kim-page" in d["output"])
+    outputs = [{"id": part.rsplit(".", 1)[0], "property": part.rsplit(".", 1)[1]}
+               for part in router["output"].strip(".").split("...")]
+    return {
+        "output": router["output"],
+        "outputs": outputs,
+        "inputs": [{"id": "url", "property": "pathname", "value": pathname},
+                   {"id": "url", "property": "search", "value": search}],
+        "changedPropIds": [ROUTER_INPUT],
+        "state": [],
+    }
+
+
+def route(s: requests.Session, base: str, pathname: str, search: str = "") -> requests.Response:
+    deps = s.get(base + "/_dash-dependencies", timeout=30).json()
+    return s.post(base + "/_dash-update-component", json=router_payload(deps, pathname, search),
+                  timeout=60)
+
+
+def page_of(response: requests.Response) -> str:
+    """The router's page slot and navigation as JSON text (what the browser would draw)."""
+    body = response.json()["response"]
+    return str(body["kim-page"]["children"]) + str(body["kim-nav"]["children"])
+
+
+# -- authentication ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", ["/", "/daten", "/_dash-layout", "/_dash-dependencies",
+                                  "/assets/app.css"])
+def test_basic_refuses_without_or_with_wrong_credentials(basic_server, path):
+    anonymous = requests.get(basic_server + path, timeout=30)
+    assert anonymous.status_code == 401
+    assert anonymous.headers["WWW-Authenticate"].startswith("Basic ")
+    wrong = requests.get(basic_server + path, auth=("vw", PASSWORD + "x"), timeout=30)
+    assert wrong.status_code == 401
+    unknown = requests.get(basic_server + path, auth=("mallory", PASSWORD), timeout=30)
+    assert unknown.status_code == 401
+
+
+def test_basic_refuses_callbacks_without_credentials(basic_server):
+    deps = session_for("vw").get(basic_server + "/_dash-dependencies", timeout=30).json()
+    r = requests.post(basic_server + "/_dash-update-component",
+                      json=router_payload(deps, "/fallzahlen", "?bezirk=NORD"), timeout=30)
+    assert r.status_code == 401
+    assert "Fall" not in r.text
+
+
+def test_users_file_holds_no_password(tmp_path):
+    path = tmp_path / "users.json"
+    add_user(path, "anna", "koordination", PASSWORD)
+    text = path.read_text()
+    assert PASSWORD not in text and "scrypt" in text
+    with pytest.raises(ValueError):
+        add_user(path, "bert", "chef", PASSWORD)
+    with pytest.raises(ValueError):
+        add_user(path, "bert", "verwaltung", "kurz")
+
+
+def test_none_mode_only_from_loopback(demo_db):
+    app = create_app(database_url=demo_db, min_cell=5, cache_config="null", today=TODAY,
+                     auth_settings=AuthSettings(mode="none"))
+    client = app.server.test_client()
+    assert client.get("/", environ_base={"REMOTE_ADDR": "127.0.0.1"}).status_code == 200
+    assert client.get("/", environ_base={"REMOTE_ADDR": "10.1.2.3"}).status_code == 403
+
+
+def test_header_mode_believes_only_trusted_proxy(demo_db):
+    settings = AuthSettings(mode="header", trusted_proxies=("127.0.0.2",),
+                            role_groups=(("KIM-LG", "lenkungsgruppe"), ("KIM-VW", "verwaltung")))
+    app = create_app(database_url=demo_db, min_cell=5, cache_config="null", today=TODAY,
+                     auth_settings=settings)
+    client = app.server.test_client()
+    sso = {"X-Remote-User": "anna", "X-Remote-Groups": "Alle, KIM-VW"}
+    # the same headers from anyone but the proxy are a forgery
+    assert client.get("/", headers=sso, environ_base={"REMOTE_ADDR": "127.0.0.1"}
+                      ).status_code == 403
+    assert client.get("/", headers=sso, environ_base={"REMOTE_ADDR": "127.0.0.2"}
+                      ).status_code == 200
+    no_group = {"X-Remote-User": "anna", "X-Remote-Groups": "Alle"}
+    assert client.get("/", headers=no_group, environ_base={"REMOTE_ADDR": "127.0.0.2"}
+                      ).status_code == 403
+    no_user = {"X-Remote-Groups": "KIM-VW"}
+    assert client.get("/", headers=no_user, environ_base={"REMOTE_ADDR": "127.0.0.2"}
+                      ).status_code == 403
+
+
+def test_header_mode_needs_proxies(monkeypatch):
+    monkeypatch.setenv("KIM_AUTH", "header")
+    monkeypatch.delenv("KIM_TRUSTED_PROXIES", raising=False)
+    with pytest.raises(ValueError):
+        AuthSettings.from_env()
+    monkeypatch.setenv("KIM_AUTH", "offen")
+    with pytest.raises(ValueError):
+        AuthSettings.from_env()
+
+
+# -- roles, by direct HTTP --------------------------------------------------------------------
+
+
+def test_lenkungsgruppe_cannot_reach_datenstand(basic_server):
+    s = session_for("lg")
+    r = route(s, basic_server, "/daten")
+    assert r.status_code == 200
+    text = page_of(r)
+    assert NO_PERMISSION_TEXT in text
+    # nothing of the page's data: no import history, no table counts, no quality checks
+    for marker in ("data-runs-table", "data-counts-table", "data-quality", "Importläufe"):
+        assert marker not in text
+    assert "/daten" not in str(r.json()["response"]["kim-nav"]["children"])
+
+
+def test_lenkungsgruppe_gets_no_case_manager_level(basic_server):
+    r = route(session_for("lg"), basic_server, "/fallzahlen", "?bezirk=NORD")
+    assert r.status_code == 200
+    text = page_of(r)
+    assert "caseload-staff" not in text
+    assert "Case Manager (Pseudonym)" not in text
+    assert "caseload-municipalities" in text  # the aggregates are still there
+    start = page_of(route(session_for("lg"), basic_server, "/fallzahlen"))
+    assert "Gemeinden zu sehen" in start and "Case Manager zu sehen" not in start
+
+
+def test_koordination_drills_down_and_sees_datenstand(basic_server):
+    s = session_for("ko")
+    text = page_of(route(s, basic_server, "/fallzahlen", "?bezirk=NORD"))
+    assert "caseload-staff" in text
+    daten = page_of(route(s, basic_server, "/daten"))
+    assert NO_PERMISSION_TEXT not in daten and "data-counts-table" in daten
+
+
+@pytest.mark.parametrize("user", list(USERS))
+def test_every_role_sees_the_aggregate_pages(basic_server, user):
+    s = session_for(user)
+    for path in ("/", "/fallzahlen", "/budget", "/statuswechsel"):
+        r = route(s, basic_server, path)
+        assert r.status_code == 200
+        assert NO_PERMISSION_TEXT not in page_of(r)
+    assert s.get(basic_server + "/", timeout=30).status_code == 200
+
+
+def test_data_layer_refuses_by_role(demo_db):
+    """The check lives where data is read, so any route (a download too) inherits it: a Flask
+    route reading staff-level data answers 403 with German words and no data for the
+    Lenkungsgruppe, and the data for the Koordination."""
+    from queries import caseload, meta
+    from queries.filters import Filter
+
+    app = create_app(database_url=demo_db, min_cell=5, cache_config="simple", today=TODAY,
+                     auth_settings=AuthSettings(mode="header", trusted_proxies=("127.0.0.2",),
+                                                role_groups=(("LG", "lenkungsgruppe"),
+                                                             ("KO", "koordination"))))
+    data = app.server.config["KIM_DATA"]
+    f = Filter(date(2025, 1, 1), date(2025, 6, 30))
+
+    @app.server.route("/probe/staff")
+    def probe_staff():
+        return {"rows": data.call(caseload.caseload_by_staff, f, "NORD")}
+
+    @app.server.route("/probe/runs")
+    def probe_runs():
+        return {"rows": len(data.call(meta.import_runs, None, 5))}
+
+    client = app.server.test_client()
+    env = {"REMOTE_ADDR": "127.0.0.2"}
+    for group, status in (("LG", 403), ("KO", 200)):
+        headers = {"X-Remote-User": "x", "X-Remote-Groups": group}
+        for path in ("/probe/staff", "/probe/runs"):
+            r = client.get(path, headers=headers, environ_base=env)
+            assert r.status_code == status, (group, path)
+            if status == 403:
+                assert r.get_data(as_text=True) == NO_PERMISSION_TEXT
+    # a result cached for the Koordination is not handed to the Lenkungsgruppe either
+    r = client.get("/probe/staff", headers={"X-Remote-User": "x", "X-Remote-Groups": "LG"},
+                   environ_base=env)
+    assert r.status_code == 403
+
+
+def test_pseudonyms_in_quality_warnings_only_for_verwaltung():
+    """_redact strips the examples of personal subjects unless the role has "pseudonyms"."""
+    import flask
+
+    from queries import quality
+
+    warnings = [
+        {"key": "a", "subject": "case", "count": 2, "examples": ["C1", "C2"]},
+        {"key": "b", "subject": "booking", "count": 1, "examples": ["B1"]},
+    ]
+    app = flask.Flask("probe")
+    for role, case_examples in (("koordination", []), ("verwaltung", ["C1", "C2"])):
+        with app.test_request_context("/"):
+            flask.g.kim_role = role
+            out = dashboard_data._redact(quality.quality_warnings, warnings)
+        assert out[0]["examples"] == case_examples
+        assert out[1]["examples"] == ["B1"]
+    assert warnings[0]["examples"] == ["C1", "C2"]  # the cached value is not changed
+
+
+# -- headers, CSP, access log -----------------------------------------------------------------
+
+
+def test_security_headers(basic_server):
+    s = session_for("vw")
+    for path in ("/", "/_dash-layout", "/assets/app.css"):
+        r = s.get(basic_server + path, timeout=30)
+        assert r.status_code == 200, path
+        h = r.headers
+        assert h["X-Content-Type-Options"] == "nosniff"
+        assert h["Referrer-Policy"] == "no-referrer"
+        assert h["X-Frame-Options"] == "DENY"
+        csp = h["Content-Security-Policy"]
+        assert "frame-ancestors 'none'" in csp
+        assert "default-src 'self'" in csp
+        script_src = re.search(r"script-src ([^;]*)", csp).group(1)
+        assert "unsafe-inline" not in script_src and "unsafe-eval" not in script_src
+    page = s.get(basic_server + "/", timeout=30)
+    assert page.headers["Cache-Control"] == "no-store"
+    refused = requests.get(basic_server + "/", timeout=30)
+    assert "Content-Security-Policy" in refused.headers  # also on refusals
+
+
+def test_app_sends_no_version_banner(demo_db):
+    """The app itself adds no Server header (the WSGI server's is set by `kim serve`/gunicorn)."""
+    app = create_app(database_url=demo_db, min_cell=5, cache_config="null", today=TODAY,
+                     auth_settings=AuthSettings(mode="none"))
+    r = app.server.test_client().get("/", environ_base={"REMOTE_ADDR": "127.0.0.1"})
+    assert "Server" not in r.headers
+    assert app.server.debug is False
+
+
+def test_csp_hashes_cover_every_inline_script(basic_server):
+    """Every inline <script> in the page (the renderer, clientside callbacks) has its hash in
+    script-src; JSON data blocks are not executed and need none."""
+    r = session_for("vw").get(basic_server + "/", timeout=30)
+    csp = r.headers["Content-Security-Policy"]
+    inline = re.findall(r"<script(?![^>]*\bsrc=)([^>]*)>(.*?)</script>", r.text, re.S)
+    executed = [body for attrs, body in inline if "application/json" not in attrs]
+    assert executed, "expected at least the renderer's inline script"
+    for body in executed:
+        digest = base64.b64encode(hashlib.sha256(body.encode()).digest()).decode()
+        assert f"'sha256-{digest}'" in csp
+
+
+def test_debug_off_and_no_traceback(basic_server):
+    s = session_for("vw")
+    r = s.post(basic_server + "/_dash-update-component", data="{kaputt", timeout=30,
+               headers={"Content-Type": "application/json"})
+    assert r.status_code in (400, 500)
+    assert "Traceback" not in r.text and "werkzeug" not in r.text.lower()
+
+
+def test_access_log_has_no_personal_data(basic_server, caplog):
+    caplog.set_level(logging.INFO, logger="kim.access")
+    s = session_for("vw")
+    s.get(basic_server + "/?bezirk=NORD&fall=C0001", timeout=30)
+    lines = [rec.getMessage() for rec in caplog.records if rec.name == "kim.access"]
+    assert any(line.startswith("GET / 200") for line in lines)
+    joined = "\n".join(lines)
+    for secret in ("C0001", "NORD", "vw", "127.0.0.1", PASSWORD):
+        assert secret not in joined

@@ -1,0 +1,119 @@
+"""The URL query string: parsing into a validated Filter with German notes, and writing it back."""
+
+from datetime import date
+
+from dashboard import urlstate
+from dashboard.urlstate import parse, to_search
+
+TODAY = date(2025, 11, 15)
+KNOWN = {"NORD", "MITTE", "SUED"}
+
+
+def test_no_parameters_give_this_year_up_to_today():
+    state = parse("", today=TODAY, min_cell=5, districts=KNOWN)
+    assert (state.filter.period_from, state.filter.period_to) == (date(2025, 1, 1), TODAY)
+    assert state.filter.district is None
+    assert state.filter.min_cell == 5
+    assert state.notes == ()
+    assert not state.explicit
+
+
+def test_valid_parameters_are_taken():
+    state = parse("?von=2024-03-01&bis=2024-06-30&bezirk=NORD", today=TODAY, min_cell=5,
+                  districts=KNOWN)
+    f = state.filter
+    assert (f.period_from, f.period_to, f.district) == (date(2024, 3, 1), date(2024, 6, 30),
+                                                         "NORD")
+    assert state.notes == ()
+
+
+def test_german_dates_are_accepted():
+    state = parse("?von=01.03.2024&bis=30.06.2024", today=TODAY, min_cell=5, districts=KNOWN)
+    assert state.filter.period_from == date(2024, 3, 1)
+    assert state.filter.period_to == date(2024, 6, 30)
+
+
+def test_garbage_falls_back_to_the_default_with_notes():
+    state = parse("?von=kaputt&bezirk=%27%3BDROP", today=TODAY, min_cell=5, districts=KNOWN)
+    f = state.filter
+    assert (f.period_from, f.period_to, f.district) == (date(2025, 1, 1), TODAY, None)
+    assert len(state.notes) == 2
+    assert "„kaputt“ ist kein gültiges Datum" in state.notes[0]
+    assert "Einen Bezirk „';DROP“ gibt es nicht" in state.notes[1]
+
+
+def test_impossible_and_reversed_dates():
+    state = parse("?von=2025-02-30", today=TODAY, min_cell=5, districts=KNOWN)
+    assert state.filter.period_from == date(2025, 1, 1)
+    assert "kein gültiges Datum" in state.notes[0]
+
+    state = parse("?von=2025-06-01&bis=2025-03-01", today=TODAY, min_cell=5, districts=KNOWN)
+    assert (state.filter.period_from, state.filter.period_to) == (date(2025, 1, 1), TODAY)
+    assert "beginnt nach seinem Ende" in state.notes[0]
+
+    state = parse("?von=1850-01-01", today=TODAY, min_cell=5, districts=KNOWN)
+    assert state.filter.period_from == date(2025, 1, 1)
+    assert "außerhalb" in state.notes[0]
+
+
+def test_over_long_values_and_repeated_parameters():
+    state = parse("?bezirk=" + "A" * 500, today=TODAY, min_cell=5, districts=KNOWN)
+    assert state.filter.district is None
+    assert "zu lang" in state.notes[0]
+    assert "A" * 40 not in state.notes[0]
+
+    state = parse("?bezirk=NORD&bezirk=SUED", today=TODAY, min_cell=5, districts=KNOWN)
+    assert state.filter.district == "NORD"
+    assert "mehrfach" in state.notes[0]
+
+
+def test_one_end_only():
+    # only "bis": the period starts on 1 January of that year
+    state = parse("?bis=2024-05-31", today=TODAY, min_cell=5, districts=KNOWN)
+    assert (state.filter.period_from, state.filter.period_to) == (date(2024, 1, 1),
+                                                                   date(2024, 5, 31))
+    # only "von": the period runs to today
+    state = parse("?von=2023-07-01", today=TODAY, min_cell=5, districts=KNOWN)
+    assert (state.filter.period_from, state.filter.period_to) == (date(2023, 7, 1), TODAY)
+
+
+def test_unknown_district_without_a_database_keeps_a_sound_id():
+    assert parse("?bezirk=NORD", today=TODAY, min_cell=5, districts=None).filter.district == "NORD"
+    assert parse("?bezirk=a%20b", today=TODAY, min_cell=5, districts=None).filter.district is None
+
+
+def test_other_parameters_survive_a_round_trip():
+    state = parse("?praesentation=1&bezirk=SUED", today=TODAY, min_cell=5, districts=KNOWN)
+    assert state.extra == (("praesentation", "1"),)
+    again = urlstate.search_for(state, period_from=date(2024, 1, 1))
+    assert again == "?von=2024-01-01&bis=2025-11-15&bezirk=SUED&praesentation=1"
+    assert parse(again, today=TODAY, min_cell=5, districts=KNOWN).filter.district == "SUED"
+
+
+def test_min_cell_is_not_a_url_parameter():
+    state = parse("?min_cell=0&K=0", today=TODAY, min_cell=5, districts=KNOWN)
+    assert state.filter.min_cell == 5
+
+
+def test_serialise_and_links():
+    assert to_search(date(2025, 1, 1), date(2025, 12, 31), "NORD") == (
+        "?von=2025-01-01&bis=2025-12-31&bezirk=NORD"
+    )
+    plain = parse("", today=TODAY, min_cell=5, districts=KNOWN)
+    assert urlstate.link_search(plain) == ""
+    bad = parse("?von=kaputt", today=TODAY, min_cell=5, districts=KNOWN)
+    # links carry the cleaned view, not the rejected value
+    assert urlstate.link_search(bad) == "?von=2025-01-01&bis=2025-11-15"
+
+
+def test_presets_map_to_periods():
+    assert urlstate.preset_period(urlstate.PRESET_THIS_YEAR, TODAY) == (date(2025, 1, 1), TODAY)
+    assert urlstate.preset_period(urlstate.PRESET_LAST_YEAR, TODAY) == (
+        date(2024, 1, 1), date(2024, 12, 31))
+    assert urlstate.preset_period(urlstate.PRESET_LAST_12_MONTHS, TODAY) == (
+        date(2024, 11, 16), TODAY)
+    assert urlstate.preset_period(urlstate.PRESET_PROGRAMME, TODAY) == (date(2020, 7, 1), TODAY)
+    state = parse("?von=2024-01-01&bis=2024-12-31", today=TODAY, min_cell=5, districts=KNOWN)
+    assert urlstate.preset_of(state.filter, TODAY) == urlstate.PRESET_LAST_YEAR
+    state = parse("?von=2024-01-02&bis=2024-12-31", today=TODAY, min_cell=5, districts=KNOWN)
+    assert urlstate.preset_of(state.filter, TODAY) == urlstate.PRESET_CUSTOM
