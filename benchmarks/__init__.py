@@ -1,0 +1,1 @@
+"""Performance benchmark of KIM-Cockpit (issue 6): `make bench` runs benchmarks/run.py."""

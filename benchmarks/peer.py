@@ -1,0 +1,500 @@
+"""The pandas peer: the figures of queries/ computed the way most Dash apps do it (read the tables
+into DataFrames, filter and group in pandas), so the benchmark can state our speed-up over it.
+
+Each peer function takes `frames` (table name -> DataFrame as `read_tables` returns it) and the
+same arguments as its queries/ counterpart, and returns exactly the same structure and numbers;
+tests/test_benchmark_peer.py checks that, because a speed-up over a wrong peer means nothing.
+The peer is written as a competent pandas user would write it (vectorised, sorted searches,
+merge_asof), not as a straw man. Only the final rounding reuses the helpers of queries/, since
+that is presentation, not computation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import Connection, select
+
+from queries import budget as q_budget
+from queries import caseload as q_caseload
+from queries import codes, meta, schema
+from queries import transitions as q_transitions
+from queries.caseload import round_half_up
+from queries.filters import Filter, months_between
+
+CASE_MANAGEMENT = "CASE_MANAGEMENT"
+_DATE_COLUMNS = {
+    "funded_position": ("approved_from", "approved_to"),
+    "staff": ("active_from", "active_to"),
+    "case_file": ("opened_on", "closed_on"),
+    "legal_status_episode": ("valid_from", "valid_to"),
+    "legal_sphere_episode": ("valid_from", "valid_to"),
+    "ledger_entry": ("booked_on",),
+}
+
+
+# --- reading: what the peer pays on every call ---------------------------------------------------
+
+def read_tables(conn: Connection, names) -> dict[str, pd.DataFrame]:
+    """SELECT * of every named table into a DataFrame, dates parsed (the usual Dash-app loader)."""
+    frames = {}
+    for name in names:
+        table = schema.TABLES_BY_NAME[name] if name in schema.TABLES_BY_NAME else schema.import_run
+        df = pd.read_sql(select(table), conn)
+        for col in _DATE_COLUMNS.get(name, ()):
+            df[col] = pd.to_datetime(df[col])
+        frames[name] = df
+    return frames
+
+
+def _ts(day: date) -> pd.Timestamp:
+    return pd.Timestamp(day)
+
+
+def _month(series: pd.Series) -> pd.Series:
+    return series.dt.strftime("%Y-%m")
+
+
+def _fte_decimal(value) -> Decimal:
+    if value is None or pd.isna(value):
+        return Decimal("0.00")
+    return Decimal(repr(float(value))).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+def _per_fte(active, fte: Decimal):
+    if active is None or fte == 0:
+        return None
+    return round_half_up(Fraction(active) / Fraction(fte), q_caseload.PER_FTE_PLACES)
+
+
+def _per_1000(active, population: int):
+    if active is None or not population:
+        return None
+    return round_half_up(Fraction(active * 1000, population), q_caseload.PER_1000_PLACES)
+
+
+# --- caseload -------------------------------------------------------------------------------
+
+def _cases_with_district(frames) -> pd.DataFrame:
+    cases = frames["case_file"]
+    mun = frames["municipality"][["ags", "district_id"]]
+    return cases.merge(mun, left_on="municipality_ags", right_on="ags", how="left")
+
+
+def _relevant(cases: pd.DataFrame, f: Filter) -> pd.DataFrame:
+    keep = (cases["opened_on"] <= _ts(f.as_of)) & (
+        cases["closed_on"].isna() | (cases["closed_on"] >= _ts(f.period_from))
+    )
+    return cases[keep]
+
+
+def _count_flags(cases: pd.DataFrame, f: Filter) -> pd.DataFrame:
+    frm, to = _ts(f.period_from), _ts(f.as_of)
+    opened, closed = cases["opened_on"], cases["closed_on"]
+    return pd.DataFrame(
+        {
+            "active": ((opened <= to) & (closed.isna() | (closed > to))).astype(int),
+            "opened": ((opened >= frm) & (opened <= to)).astype(int),
+            "closed": ((closed >= frm) & (closed <= to)).astype(int),
+        },
+        index=cases.index,
+    )
+
+
+def _active_staff(frames, day: date) -> pd.DataFrame:
+    staff = frames["staff"].merge(
+        frames["funded_position"][["id", "role"]].rename(columns={"id": "pid"}),
+        left_on="position_id", right_on="pid",
+    )
+    d = _ts(day)
+    keep = (
+        (staff["role"] == CASE_MANAGEMENT)
+        & (staff["active_from"] <= d)
+        & (staff["active_to"].isna() | (staff["active_to"] >= d))
+    )
+    return staff[keep]
+
+
+def caseload(frames, f: Filter) -> dict:
+    districts = frames["district"].sort_values("id")
+    mun = frames["municipality"].sort_values("ags")
+    if f.district is not None:
+        districts = districts[districts["id"] == f.district]
+        mun = mun[mun["district_id"] == f.district]
+    cases = _relevant(_cases_with_district(frames), f)
+    flags = _count_flags(cases, f)
+    flags["ags"] = cases["municipality_ags"]
+    counts = flags.groupby("ags")[["active", "opened", "closed"]].sum()
+    staff = _active_staff(frames, f.as_of)
+    fte_sums = staff.groupby("district_id", dropna=False)["fte"].sum()
+    fte = {(None if pd.isna(k) else k): _fte_decimal(v) for k, v in fte_sums.items()}
+
+    def figures(active, opened, closed, population):
+        return {
+            "active": f.suppress(active),
+            "opened": f.suppress(opened),
+            "closed": f.suppress(closed),
+            "per_1000": _per_1000(f.suppress(active), population),
+        }
+
+    out_districts = []
+    total = np.zeros(3, dtype=int)
+    total_population = 0
+    for d in districts.itertuples():
+        ms = mun[mun["district_id"] == d.id]
+        sums = np.zeros(3, dtype=int)
+        population = 0
+        municipalities = []
+        for m in ms.itertuples():
+            values = (
+                counts.loc[m.ags].to_numpy(dtype=int) if m.ags in counts.index
+                else np.zeros(3, dtype=int)
+            )
+            sums += values
+            population += int(m.population)
+            municipalities.append(
+                {"ags": m.ags, "name": m.name, **figures(*map(int, values), int(m.population))}
+            )
+        shown = figures(*map(int, sums), population)
+        district_fte = fte.get(d.id, Decimal("0.00"))
+        out_districts.append(
+            {
+                "id": d.id, "name": d.name,
+                "active": shown["active"], "opened": shown["opened"], "closed": shown["closed"],
+                "fte": float(district_fte),
+                "per_fte": _per_fte(shown["active"], district_fte),
+                "per_1000": shown["per_1000"],
+                "municipalities": municipalities,
+            }
+        )
+        total += sums
+        total_population += population
+    if f.district is None:
+        total_fte = sum(fte.values(), Decimal("0.00"))
+    else:
+        total_fte = fte.get(f.district, Decimal("0.00"))
+    shown = figures(*map(int, total), total_population)
+    return {
+        "total": {
+            "active": shown["active"], "opened": shown["opened"], "closed": shown["closed"],
+            "fte": float(total_fte),
+            "per_fte": _per_fte(shown["active"], total_fte),
+            "per_1000": shown["per_1000"],
+        },
+        "districts": out_districts,
+        "monthly_active": monthly_active(frames, f),
+    }
+
+
+def monthly_active(frames, f: Filter) -> list[dict]:
+    """Active cases at each month's end (as_of for its month) by sorted searches, no row loop."""
+    cases = _cases_with_district(frames)
+    if f.district is not None:
+        cases = cases[cases["district_id"] == f.district]
+    opened = np.sort(cases["opened_on"].to_numpy())
+    closed = np.sort(cases["closed_on"].dropna().to_numpy())
+    out = []
+    for key in months_between(f.period_from, f.as_of):
+        y, m = int(key[:4]), int(key[5:])
+        day = np.datetime64(min(pd.Timestamp(y, m, 1) + pd.offsets.MonthEnd(0), _ts(f.as_of)))
+        n = int(np.searchsorted(opened, day, "right") - np.searchsorted(closed, day, "right"))
+        out.append({"month": key, "active": f.suppress(n)})
+    return out
+
+
+def opened_closed_monthly(frames, f: Filter) -> list[dict]:
+    cases = _cases_with_district(frames)
+    if f.district is not None:
+        cases = cases[cases["district_id"] == f.district]
+    frm, to = _ts(f.period_from), _ts(f.as_of)
+
+    def per_month(col):
+        days = cases[col]
+        days = days[(days >= frm) & (days <= to)]
+        return _month(days).value_counts().to_dict()
+
+    opened, closed = per_month("opened_on"), per_month("closed_on")
+    return [
+        {"month": k, "opened": f.suppress(int(opened.get(k, 0))),
+         "closed": f.suppress(int(closed.get(k, 0)))}
+        for k in months_between(f.period_from, f.as_of)
+    ]
+
+
+def caseload_by_staff(frames, f: Filter, district_id: str) -> list[dict]:
+    cases = _relevant(_cases_with_district(frames), f)
+    cases = cases[cases["district_id"] == district_id]
+    flags = _count_flags(cases, f)
+    flags["staff_id"] = cases["staff_id"]
+    grouped = flags.groupby("staff_id", dropna=False)[["active", "opened", "closed"]].sum()
+    counts = {
+        (None if pd.isna(k) else k): tuple(int(v) for v in row)
+        for k, row in zip(grouped.index, grouped.to_numpy(), strict=True)
+    }
+    staff = _active_staff(frames, f.as_of)
+    ids_with_cases = {s for s in counts if s is not None}
+    staff = staff[(staff["district_id"] == district_id) | staff["id"].isin(ids_with_cases)]
+    fte = {}
+    for s in staff.itertuples():
+        fte[s.id] = _fte_decimal(s.fte)
+        counts.setdefault(s.id, (0, 0, 0))
+    rows = []
+    for staff_id in sorted(counts, key=lambda s: (s is None, s or "")):
+        active, opened, closed = counts[staff_id]
+        staff_fte = fte.get(staff_id, Decimal("0.00"))
+        shown = f.suppress(active)
+        rows.append(
+            {"staff_id": staff_id, "fte": float(staff_fte), "active": shown,
+             "opened": f.suppress(opened), "closed": f.suppress(closed),
+             "per_fte": _per_fte(shown, staff_fte)}
+        )
+    return rows
+
+
+# --- budget ---------------------------------------------------------------------------------
+
+def budget(frames, f: Filter) -> dict:
+    year, as_of = f.budget_year, f.as_of
+    reference_day = min(as_of, date(year, 12, 31))
+    ref = _ts(reference_day)
+    elapsed_days, days_in_year = q_budget.year_elapsed(year, as_of)
+
+    alloc = frames["budget_allocation"]
+    alloc = alloc[alloc["year"] == year]
+    allocated = alloc.groupby(["module", "category"])["amount_cents"].sum().to_dict()
+
+    led = frames["ledger_entry"]
+    led = led[(led["year"] == year) & (led["booked_on"] <= _ts(as_of))]
+    booked = led.groupby(["module", "category", "kind"])["amount_cents"].sum().to_dict()
+
+    months = months_between(date(year, 1, 1), reference_day) if year <= as_of.year else []
+    spend = led[(led["kind"] == "AUSGABE") & (led["booked_on"] <= ref)]
+    monthly: dict[str, dict[str, int]] = {m: {} for m in q_budget.MODULES}
+    sums = spend.groupby([spend["module"], _month(spend["booked_on"])])["amount_cents"].sum()
+    for (module, key), cents in sums.items():
+        monthly[module][key] = int(cents)
+
+    pos = frames["funded_position"]
+    approved = pos[(pos["approved_from"] <= ref) & (pos["approved_to"].isna()
+                                                    | (pos["approved_to"] >= ref))]
+    fte_approved = approved.groupby("module")["fte_approved"].sum().to_dict()
+    st = frames["staff"]
+    st = st[(st["active_from"] <= ref) & (st["active_to"].isna() | (st["active_to"] >= ref))]
+    filled = st.merge(approved[["id", "module"]], left_on="position_id", right_on="id")
+    fte_filled = filled.groupby("module")["fte"].sum().to_dict()
+
+    elapsed_share = q_budget.ratio(elapsed_days, days_in_year)
+    modules = []
+    for module in q_budget.MODULES:
+        categories = [
+            {"category": c, "allocated_cents": int(allocated.get((module, c), 0)),
+             "spent_cents": int(booked.get((module, c, "AUSGABE"), 0))}
+            for c in q_budget.CATEGORIES
+        ]
+        module_allocated = sum(c["allocated_cents"] for c in categories)
+        spent = sum(c["spent_cents"] for c in categories)
+        received = sum(int(booked.get((module, c, "EINNAHME"), 0)) for c in q_budget.CATEGORIES)
+        projected = (
+            q_budget.div_round_half_away(spent * days_in_year, elapsed_days)
+            if elapsed_days else None
+        )
+        by_month = monthly[module]
+        cumulative = []
+        if months:
+            running = sum(int(v) for k, v in by_month.items() if k < months[0])
+            for key in months:
+                running += int(by_month.get(key, 0))
+                cumulative.append({"month": key, "cumulative_cents": running})
+        modules.append(
+            {
+                "module": module,
+                "allocated_cents": module_allocated,
+                "spent_cents": spent,
+                "received_cents": received,
+                "utilisation": q_budget.ratio(spent, module_allocated),
+                "elapsed_share": elapsed_share,
+                "projected_cents": projected,
+                "projected_unspent_cents": (
+                    None if projected is None else module_allocated - projected
+                ),
+                "fte_approved": round(float(fte_approved.get(module, 0.0)), 2),
+                "fte_filled": round(float(fte_filled.get(module, 0.0)), 2),
+                "categories": categories,
+                "monthly_spent_cents": cumulative,
+            }
+        )
+    return {"year": year, "modules": modules}
+
+
+# --- transitions ----------------------------------------------------------------------------
+
+def _events(frames, f: Filter, table: str, code: str) -> pd.DataFrame:
+    """Consecutive episodes of a person with different codes, dated in the period."""
+    ep = frames[table]
+    ep = ep[ep["valid_from"] <= _ts(f.period_to)].sort_values(["person_id", "valid_from"])
+    by_person = ep.groupby("person_id", sort=False)
+    ev = pd.DataFrame(
+        {
+            "person_id": ep["person_id"],
+            "event_date": ep["valid_from"],
+            "to_code": ep[code],
+            "from_code": by_person[code].shift(),
+            "prev_to": by_person["valid_to"].shift(),
+        }
+    )
+    ev = ev[ev["from_code"].notna() & (ev["from_code"] != ev["to_code"])
+            & (ev["event_date"] >= _ts(f.period_from))]
+    gap = (ev["event_date"] - ev["prev_to"]).dt.days - 1
+    # An open or overlapping previous episode counts as superseded: no gap (as queries/).
+    no_gap = ev["prev_to"].isna() | (ev["prev_to"] >= ev["event_date"])
+    ev = ev.assign(gap_days=gap.where(~no_gap, 0).fillna(0).astype(int))
+    if f.district is not None:
+        ev = ev[_event_district(frames, ev) == f.district]
+    return ev
+
+
+def _event_district(frames, ev: pd.DataFrame) -> pd.Series:
+    """District of each event: the person's latest case opened on or before the event date
+    (same day: the smaller id is the later), else the person's earliest case; NaN without cases."""
+    cases = _cases_with_district(frames)[["id", "person_id", "opened_on", "district_id"]]
+    # Of cases opened on the same day only the smallest id can ever be "the latest".
+    latest = cases.sort_values("id").drop_duplicates(["person_id", "opened_on"], keep="first")
+    latest = latest.sort_values("opened_on")
+    left = ev[["person_id", "event_date"]].reset_index().sort_values("event_date")
+    # merge_asof wants identical key dtypes; an empty or filtered frame may have lost str dtype.
+    left["person_id"] = left["person_id"].astype(object)
+    latest["person_id"] = latest["person_id"].astype(object)
+    found = pd.merge_asof(
+        left, latest.rename(columns={"opened_on": "event_date"})[
+            ["person_id", "event_date", "district_id"]],
+        on="event_date", by="person_id", direction="backward",
+    ).set_index("index")["district_id"]
+    # Earliest case: smallest opened_on, on the same day the largest id.
+    earliest = cases.sort_values(["opened_on", "id"], ascending=[True, False]).drop_duplicates(
+        "person_id", keep="first").set_index("person_id")["district_id"]
+    fallback = ev["person_id"].map(earliest)
+    return found.reindex(ev.index).fillna(fallback)
+
+
+def _flows(f: Filter, ev: pd.DataFrame) -> list[dict]:
+    counts = ev.groupby(["from_code", "to_code"]).size()
+    return [{"from": a, "to": b, "count": f.suppress(int(n))}
+            for (a, b), n in sorted(counts.items())]
+
+
+def transitions(frames, f: Filter) -> dict:
+    ev = _events(frames, f, "legal_status_episode", "status")
+    per_month = _month(ev["event_date"]).value_counts().to_dict()
+    return {
+        "total": f.suppress(len(ev)),
+        "bleiberecht": f.suppress(int(ev["to_code"].isin(codes.BLEIBERECHT_CODES).sum())),
+        "einbuergerungen": f.suppress(int((ev["to_code"] == codes.EINBUERGERUNG_CODE).sum())),
+        "flows": _flows(f, ev),
+        "monthly": [{"month": k, "count": f.suppress(int(per_month.get(k, 0)))}
+                    for k in months_between(f.period_from, f.period_to)],
+        "sphere_changes": sphere_changes(frames, f),
+    }
+
+
+def transitions_monthly_by_kind(frames, f: Filter) -> list[dict]:
+    ev = _events(frames, f, "legal_status_episode", "status")
+    month = _month(ev["event_date"])
+    bleibe = month[ev["to_code"].isin(codes.BLEIBERECHT_CODES)].value_counts().to_dict()
+    einb = month[ev["to_code"] == codes.EINBUERGERUNG_CODE].value_counts().to_dict()
+    return [{"month": k, "bleiberecht": f.suppress(int(bleibe.get(k, 0))),
+             "einbuergerungen": f.suppress(int(einb.get(k, 0)))}
+            for k in months_between(f.period_from, f.period_to)]
+
+
+def sphere_changes(frames, f: Filter) -> dict:
+    ev = _events(frames, f, "legal_sphere_episode", "sphere")
+    total, seamless = len(ev), int((ev["gap_days"] == 0).sum())
+    shown_total, shown_seamless = f.suppress(total), f.suppress(seamless)
+    both = shown_total is not None and shown_seamless is not None
+    median = float(ev["gap_days"].median()) if total and shown_total is not None else None
+    return {
+        "total": shown_total,
+        "seamless": shown_seamless,
+        "seamless_share": q_budget.ratio(seamless, total) if both else None,
+        "median_gap_days": median,
+        "flows": _flows(f, ev),
+    }
+
+
+def sphere_gap_distribution(frames, f: Filter) -> list[dict]:
+    gaps = _events(frames, f, "legal_sphere_episode", "sphere")["gap_days"]
+    out = []
+    for label, low, high in q_transitions.GAP_BUCKETS:
+        inside = (gaps >= low) if high is None else gaps.between(low, high)
+        out.append({"bucket": label, "count": f.suppress(int(inside.sum()))})
+    return out
+
+
+# --- reference data -------------------------------------------------------------------------
+
+def districts(frames) -> list[dict]:
+    d = frames["district"].sort_values("id")
+    return [{"id": r.id, "name": r.name} for r in d.itertuples()]
+
+
+def data_as_of(frames):
+    runs = frames["import_run"]
+    ok = runs[runs["outcome"] == "OK"].sort_values("id")
+    return None if ok.empty else pd.Timestamp(ok["finished_at"].iloc[-1]).date()
+
+
+def kreis_name(frames) -> str:
+    import os
+
+    configured = os.environ.get("KIM_KREIS_NAME", "").strip()
+    if configured:
+        return configured
+    prefixes = frames["municipality"]["ags"].str[:5]
+    if prefixes.empty:
+        return meta.FALLBACK_KREIS_NAME
+    counts = prefixes.value_counts()
+    top = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[0][0]
+    return codes.NRW_KREISE.get(top, meta.FALLBACK_KREIS_NAME)
+
+
+# queries/ function -> (peer function, tables it reads)
+_CASES = ("district", "municipality", "case_file")
+_STAFF = ("staff", "funded_position")
+PEERS: dict[Callable, tuple[Callable, tuple[str, ...]]] = {
+    q_caseload.caseload: (caseload, _CASES + _STAFF),
+    q_caseload.opened_closed_monthly: (opened_closed_monthly, _CASES),
+    q_caseload.caseload_by_staff: (caseload_by_staff, _CASES + _STAFF),
+    q_budget.budget: (budget, ("budget_allocation", "ledger_entry", *_STAFF)),
+    q_transitions.transitions: (
+        transitions, ("legal_status_episode", "legal_sphere_episode", *_CASES)),
+    q_transitions.transitions_monthly_by_kind: (
+        transitions_monthly_by_kind, ("legal_status_episode", *_CASES)),
+    q_transitions.sphere_changes: (sphere_changes, ("legal_sphere_episode", *_CASES)),
+    q_transitions.sphere_gap_distribution: (
+        sphere_gap_distribution, ("legal_sphere_episode", *_CASES)),
+    meta.districts: (districts, ("district",)),
+    meta.data_as_of: (data_as_of, ("import_run",)),
+    meta.kreis_name: (kreis_name, ("municipality",)),
+}
+
+
+def peer_for(fn: Callable):
+    """(peer function, tables) for a queries/ function, None when the peer has no equivalent."""
+    return PEERS.get(fn)
+
+
+def run(conn: Connection, calls: list[tuple[Callable, tuple]]) -> list:
+    """What a pandas Dash callback does for `calls` [(queries fn, args)]: read every table the
+    calls need once, then compute each figure. Raises KeyError for a function without a peer."""
+    needed: list[str] = []
+    for fn, _args in calls:
+        for name in PEERS[fn][1]:
+            if name not in needed:
+                needed.append(name)
+    frames = read_tables(conn, needed)
+    return [PEERS[fn][0](frames, *args) for fn, args in calls]
