@@ -15,6 +15,7 @@ from dashboard import format as fmt
 from queries.filters import Filter
 
 from .conftest import MIN_CELL, SCREENSHOTS, TODAY
+from .helpers import open_page, wait_ready
 
 pytestmark = pytest.mark.browser
 
@@ -26,19 +27,8 @@ PAGES = {
 SIZES = [(1280, 720), (1920, 1080)]
 
 
-def open_page(page, path: str):
-    page.goto(path)
-    wait_ready(page)
 
 
-def wait_ready(page):
-    expect(page.locator("#kim-page .kim-page-title")).to_be_visible(timeout=20_000)
-    page.wait_for_load_state("networkidle")
-    # plotly draws after the callback returned; wait until every graph has drawn its bars
-    page.wait_for_function(
-        "() => [...document.querySelectorAll('.js-plotly-plot')]"
-        ".every(g => g.querySelector('.main-svg'))"
-    )
 
 
 def query(page) -> dict[str, list[str]]:

@@ -12,16 +12,13 @@ from dashboard import format as fmt
 from queries import db, meta, quality
 
 from .conftest import MIN_CELL, SCREENSHOTS, TODAY
+from .helpers import open_page
 
 pytestmark = pytest.mark.browser
 
 SIZES = [(1280, 720), (1920, 1080)]
 
 
-def open_page(page, path: str):
-    page.goto(path)
-    expect(page.locator("#kim-page .kim-page-title")).to_be_visible(timeout=20_000)
-    page.wait_for_load_state("networkidle")
 
 
 @pytest.fixture(scope="module")

@@ -13,20 +13,13 @@ from dashboard.pages.transitions import sphere_summary, status_summary
 from queries.filters import Filter
 
 from .conftest import MIN_CELL, SCREENSHOTS, TODAY
+from .helpers import open_page
 
 pytestmark = pytest.mark.browser
 
 SIZES = [(1280, 720), (1920, 1080)]
 
 
-def open_page(page, path: str):
-    page.goto(path)
-    expect(page.locator("#kim-page .kim-page-title")).to_be_visible(timeout=20_000)
-    page.wait_for_load_state("networkidle")
-    page.wait_for_function(
-        "() => [...document.querySelectorAll('.js-plotly-plot')]"
-        ".every(g => g.querySelector('.main-svg'))"
-    )
 
 
 def assert_summaries(page, report: dict):
