@@ -1,0 +1,111 @@
+"""The production server as the README starts it: gunicorn with gunicorn.conf.py, several workers.
+
+Checks over real HTTP what a browser (or an attacker) sees: no `Server` banner, the security
+headers on pages, assets and callbacks, and a working callback."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+import pytest
+import requests
+
+from queries import db, demo
+
+ROOT = Path(__file__).resolve().parent.parent
+GUNICORN = Path(sys.executable).parent / "gunicorn"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def gunicorn_server(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("gunicorn")
+    url = f"sqlite:///{folder / 'kim.sqlite'}"
+    engine = db.writer_engine(url)
+    db.init_db(engine)
+    demo.generate(engine, persons=300, seed=5, until=date(2025, 11, 15))
+    engine.dispose()
+    port = _free_port()
+    env = {**os.environ, "KIM_DATABASE_URL": url, "KIM_CACHE": "simple", "KIM_AUTH": "none",
+           "PYTHONPATH": str(ROOT)}
+    log = open(folder / "gunicorn.log", "wb")  # noqa: SIM115 - closed below
+    proc = subprocess.Popen(
+        [str(GUNICORN), "-c", str(ROOT / "gunicorn.conf.py"), "-w", "2",
+         "-b", f"127.0.0.1:{port}", "app:server"],
+        cwd=ROOT, env=env, stdout=log, stderr=log,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            if proc.poll() is not None:
+                pytest.fail("gunicorn ended at start:\n"
+                            + (folder / "gunicorn.log").read_text(errors="replace")[-3000:])
+            try:
+                if requests.get(base + "/", timeout=5).status_code == 200:
+                    break
+            except requests.RequestException:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail("gunicorn did not answer within 90 s")
+            time.sleep(0.3)
+        yield base
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
+def _assert_hardened(response: requests.Response) -> None:
+    headers = {k.lower(): v for k, v in response.headers.items()}
+    assert "server" not in headers, headers.get("server")
+    assert "x-powered-by" not in headers
+    assert headers["x-content-type-options"] == "nosniff"
+    assert headers["referrer-policy"] == "no-referrer"
+    csp = headers["content-security-policy"]
+    assert "frame-ancestors 'none'" in csp
+    assert "default-src 'self'" in csp
+    assert "'unsafe-inline'" not in csp.split("script-src", 1)[1].split(";", 1)[0]
+
+
+def test_no_server_banner_and_security_headers(gunicorn_server):
+    page = requests.get(gunicorn_server + "/fallzahlen", timeout=10)
+    assert page.status_code == 200
+    _assert_hardened(page)
+    asset = requests.get(gunicorn_server + "/assets/app.css", timeout=10)
+    assert asset.status_code == 200
+    _assert_hardened(asset)
+    missing = requests.get(gunicorn_server + "/gibt-es-nicht.php", timeout=10)
+    _assert_hardened(missing)
+    assert "Traceback" not in missing.text
+
+
+def test_callback_through_gunicorn(gunicorn_server):
+    deps = requests.get(gunicorn_server + "/_dash-dependencies", timeout=10).json()
+    router = next(d for d in deps if "kim-page.children" in d["output"])
+    outputs = [{"id": p.rsplit(".", 1)[0], "property": p.rsplit(".", 1)[1]}
+               for p in router["output"].strip(".").split("...")]
+    r = requests.post(gunicorn_server + "/_dash-update-component", timeout=30, json={
+        "output": router["output"], "outputs": outputs,
+        "inputs": [{"id": "url", "property": "pathname", "value": "/"},
+                   {"id": "url", "property": "search", "value": "?von=2025-01-01&bis=2025-06-30"}],
+        "changedPropIds": ["url.pathname"], "state": [],
+    })
+    assert r.status_code == 200
+    _assert_hardened(r)
+    assert "Überblick" in str(r.json()["response"]["kim-page"]["children"])
