@@ -24,6 +24,7 @@ from datetime import date
 from pathlib import Path
 
 import dash
+import flask
 from dash import Input, Output, html
 from flask_caching import Cache
 
@@ -114,6 +115,14 @@ def create_app(
     # registered by now.
     settings = auth_settings if auth_settings is not None else security.AuthSettings.from_env()
     security.install(app.server, settings, list(app.csp_hashes()))
+
+    @app.server.errorhandler(DataUnavailable)
+    def _database_away(exc: DataUnavailable):
+        # A route outside the Dash callbacks (e.g. a download) that needed the database:
+        # 503 with the German banner text, never a 500 or a trace.
+        return flask.Response(str(exc), status=503, mimetype="text/plain",
+                              headers={"Retry-After": "30"})
+
     return app
 
 

@@ -175,6 +175,12 @@ def _is_loopback(addr: str | None) -> bool:
         return False
 
 
+INTERNAL_ERROR_TEXT = (
+    "Diese Anfrage konnte nicht beantwortet werden (interner Fehler). Bitte laden Sie die Seite "
+    "neu; bleibt der Fehler, melden Sie ihn mit Uhrzeit an die Fachadministration."
+)
+
+
 def _deny(status: int, text: str, headers: dict | None = None) -> Response:
     return Response(text, status=status, mimetype="text/plain", headers=headers or {})
 
@@ -238,6 +244,12 @@ def install(server: Flask, settings: AuthSettings, script_hashes: list[str]) -> 
     def _refused(exc: AccessDenied):
         # A callback or download that reaches data the role may not see: a plain 403, no data.
         return _deny(403, NO_PERMISSION_TEXT)
+
+    @server.errorhandler(500)
+    def _internal_error(exc):
+        # Whatever failed, the browser gets a German sentence; the log has the trace (Flask
+        # logs the original exception before calling this handler).
+        return _deny(500, INTERNAL_ERROR_TEXT)
 
     @server.before_request
     def _before():

@@ -327,3 +327,35 @@ def test_access_log_has_no_personal_data(basic_server, caplog):
     joined = "\n".join(lines)
     for secret in ("C0001", "NORD", "vw", "127.0.0.1", PASSWORD):
         assert secret not in joined
+
+
+# -- failures outside the Dash callbacks ------------------------------------------------------
+
+
+def test_unexpected_error_and_database_outage_on_plain_routes(demo_db):
+    """A Flask route that fails gets a German 500 sentence (no trace), one that finds the
+    database away a 503 with the banner text; both keep the security headers."""
+    app = create_app(database_url=demo_db, min_cell=5, cache_config="null", today=TODAY,
+                     auth_settings=AuthSettings(mode="none"))
+
+    @app.server.route("/test-kaputt")
+    def _broken():
+        raise RuntimeError("secret detail /etc/kim/users.json")
+
+    @app.server.route("/test-ohne-db")
+    def _no_database():
+        raise dashboard_data.DataUnavailable()
+
+    client = app.server.test_client()
+    loopback = {"REMOTE_ADDR": "127.0.0.1"}
+    broken = client.get("/test-kaputt", environ_base=loopback)
+    assert broken.status_code == 500
+    text = broken.get_data(as_text=True)
+    assert "interner Fehler" in text
+    assert "secret detail" not in text and "Traceback" not in text
+    assert broken.headers["X-Content-Type-Options"] == "nosniff"
+    away = client.get("/test-ohne-db", environ_base=loopback)
+    assert away.status_code == 503
+    assert away.get_data(as_text=True) == dashboard_data.UNAVAILABLE_MESSAGE
+    assert away.headers["Retry-After"] == "30"
+    assert "Content-Security-Policy" in away.headers

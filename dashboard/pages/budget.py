@@ -17,7 +17,7 @@ from dash import Input, Output, State, html, no_update
 from queries import budget, filters
 
 from .. import format as fmt
-from .. import urlstate
+from .. import security, urlstate
 from ..components import budget_charts as bc
 from ..components.section import chart_section
 from ..components.tables import data_table
@@ -191,8 +191,14 @@ def register_callbacks(app, data) -> None:
         prevent_initial_call=True,
     )
     def on_year(value, search):
-        if not value or not str(value).isdigit():
+        # Both inputs can be forged: only a four-digit year (as the select offers) is taken.
+        year = value if isinstance(value, int) and not isinstance(value, bool) else None
+        if isinstance(value, str) and len(value) == 4 and value.isascii() and value.isdigit():
+            year = int(value)
+        if year is None or not filters.PROGRAMME_START.year <= year <= 9999:
             return no_update
+        search = security.text_input(search)
+        value = year
         try:
             known = {d["id"] for d in data.districts()}
         except DataUnavailable:

@@ -15,7 +15,7 @@ from dash import Input, Output, State, html, no_update
 from queries import caseload
 
 from .. import format as fmt
-from .. import urlstate
+from .. import security, urlstate
 from ..components import charts
 from ..components.breadcrumb import breadcrumb
 from ..components.section import chart_section
@@ -112,17 +112,19 @@ def register_callbacks(app, data) -> None:
             return no_update
         if district not in known:
             return no_update
-        state = urlstate.parse(search, today=data.today(), min_cell=data.min_cell,
-                               districts=known)
+        state = urlstate.parse(security.text_input(search), today=data.today(),
+                               min_cell=data.min_cell, districts=known)
         return urlstate.search_for(state, district=district)
 
 
 def district_of_click(click: dict | None) -> str | None:
     """The district id a click on the district chart points at (customdata[0] of the bar)."""
     try:
-        return str(click["points"][0]["customdata"][0])
+        value = click["points"][0]["customdata"][0]
     except (TypeError, KeyError, IndexError):
         return None
+    # clickData comes from the browser and can be forged: only a plain, short id is looked at.
+    return value if isinstance(value, str) and len(value) <= 64 else None
 
 
 def _districts_block(view, figures) -> html.Div:
