@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from queries import db, schema
+from queries import db, demo, schema
 
 DEFAULT_PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
@@ -88,3 +88,12 @@ def engine(db_url):
     eng = db.writer_engine(db_url)
     yield eng
     eng.dispose()
+
+
+def make_demo_db(url: str, *, persons: int, seed: int, until) -> str:
+    """Initialise the database at `url` and fill it with `kim demo` data; returns the URL."""
+    engine = db.writer_engine(url)
+    db.init_db(engine)
+    demo.generate(engine, persons=persons, seed=seed, until=until)
+    engine.dispose()
+    return url

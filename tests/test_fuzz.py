@@ -18,7 +18,8 @@ from hypothesis import strategies as st
 from dashboard import cli
 from dashboard.app_factory import create_app
 from dashboard.security import AuthSettings
-from queries import db, demo
+from queries import db
+from tests.conftest import make_demo_db
 from tests.test_importer import BASE, _folder, _runs, _snapshot
 
 TODAY = date(2025, 11, 15)
@@ -47,10 +48,7 @@ values = st.recursive(
 @pytest.fixture(scope="module")
 def app_and_client(tmp_path_factory):
     url = f"sqlite:///{tmp_path_factory.mktemp('fuzz') / 'kim.sqlite'}"
-    engine = db.writer_engine(url)
-    db.init_db(engine)
-    demo.generate(engine, persons=150, seed=3, until=TODAY)
-    engine.dispose()
+    make_demo_db(url, persons=150, seed=3, until=TODAY)
     app = create_app(database_url=url, min_cell=5, cache_config="simple", today=TODAY,
                      auth_settings=AuthSettings(mode="none"))
     client = app.server.test_client()

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from queries import db, demo
+from tests.conftest import make_demo_db
 
 ROOT = Path(__file__).resolve().parent.parent
 GUNICORN = Path(sys.executable).parent / "gunicorn"
@@ -33,10 +33,7 @@ def _free_port() -> int:
 def gunicorn_server(tmp_path_factory):
     folder = tmp_path_factory.mktemp("gunicorn")
     url = f"sqlite:///{folder / 'kim.sqlite'}"
-    engine = db.writer_engine(url)
-    db.init_db(engine)
-    demo.generate(engine, persons=300, seed=5, until=date(2025, 11, 15))
-    engine.dispose()
+    make_demo_db(url, persons=300, seed=5, until=date(2025, 11, 15))
     port = _free_port()
     env = {**os.environ, "KIM_DATABASE_URL": url, "KIM_CACHE": "simple", "KIM_AUTH": "none",
            "PYTHONPATH": str(ROOT)}

@@ -28,6 +28,7 @@ from dashboard.app_factory import create_app
 from dashboard.data import UNAVAILABLE_MESSAGE
 from dashboard.security import AuthSettings
 from queries import db, demo, schema
+from tests.conftest import make_demo_db
 
 TODAY = date(2025, 11, 15)
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
@@ -292,10 +293,7 @@ def test_postgresql_network_cut_and_restored(relayed_postgres):
 def test_sqlite_file_moved_away_and_back(tmp_path):
     path = tmp_path / "kim.sqlite"
     url = f"sqlite:///{path}"
-    engine = db.writer_engine(url)
-    db.init_db(engine)
-    demo.generate(engine, persons=200, seed=11, until=TODAY)
-    engine.dispose()
+    make_demo_db(url, persons=200, seed=11, until=TODAY)
     app, client = _client(url)
     _assert_working(app, client)
     away = tmp_path / "elsewhere.sqlite"

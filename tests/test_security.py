@@ -18,7 +18,7 @@ from werkzeug.serving import make_server
 from dashboard import data as dashboard_data
 from dashboard.app_factory import create_app
 from dashboard.security import NO_PERMISSION_TEXT, AuthSettings, add_user
-from queries import db, demo
+from tests.conftest import make_demo_db
 
 TODAY = date(2025, 11, 15)
 PASSWORD = "richtig-langes-passwort"
@@ -29,10 +29,7 @@ ROUTER_INPUT = "url.pathname"
 @pytest.fixture(scope="module")
 def demo_db(tmp_path_factory) -> str:
     url = f"sqlite:///{tmp_path_factory.mktemp('sec') / 'kim.sqlite'}"
-    engine = db.writer_engine(url)
-    db.init_db(engine)
-    demo.generate(engine, persons=300, seed=7, until=TODAY)
-    engine.dispose()
+    make_demo_db(url, persons=300, seed=7, until=TODAY)
     return url
 
 
