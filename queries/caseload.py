@@ -9,6 +9,10 @@ Definitions (KPIS.md, DATA_MODEL.md):
   CASE_MANAGEMENT, by staff.district_id, whether or not the position is still approved; staff
   without a district count only in the Kreis-wide total (not under a district filter).
 
+Where they are fresh (queries/derived.py), the counts are read from the derived tables case_day
+and case_month (openings and closings per day and per month) instead of case_file: the same
+numbers (tests/test_derived.py), without scanning every case at state scale.
+
 Small cells: every count from 1 to K-1 becomes None, totals included; totals are computed from
 the exact counts (no secondary suppression). A ratio whose count is suppressed is None.
 
@@ -28,8 +32,8 @@ from fractions import Fraction
 
 from sqlalchemy import Connection, Integer, and_, case, func, literal, or_, select, union_all
 
-from . import schema
-from .filters import Filter, months_between
+from . import derived, schema
+from .filters import Filter, month_end, months_between
 from .sqlfuncs import month_key
 
 CASE_MANAGEMENT_ROLE = "CASE_MANAGEMENT"
@@ -93,6 +97,75 @@ def _counts_columns(f: Filter):
     return active.label("active"), opened.label("opened"), closed.label("closed")
 
 
+def _first_of_month(day: date) -> date:
+    return date(day.year, day.month, 1)
+
+
+def _case_sums(
+    conn: Connection, key: str | None, lo: date | None, hi: date, district_id: str | None
+) -> dict[tuple, tuple[int, int]]:
+    """{(key value, month start): (opened, closed)} over the days lo … hi (lo None: all before).
+
+    From the derived tables (derived.py): whole months from case_month, the days of the first
+    and the last month from case_day. `key` is "municipality_ags", "staff_id" or None.
+    """
+    hi_month = _first_of_month(hi)
+    parts = []  # (table, date column, condition)
+    day, month = schema.case_day, schema.case_month
+    if lo is not None and _first_of_month(lo) == hi_month:
+        parts.append((day, day.c.day, day.c.day.between(lo, hi)))
+    else:
+        if lo is None:
+            parts.append((month, month.c.month_start, month.c.month_start < hi_month))
+        else:
+            lo_month = _first_of_month(lo)
+            lo_month_end = month_end(lo.year, lo.month)
+            parts.append((day, day.c.day, day.c.day.between(lo, lo_month_end)))
+            parts.append((month, month.c.month_start,
+                          and_(month.c.month_start > lo_month, month.c.month_start < hi_month)))
+        parts.append((day, day.c.day, day.c.day.between(hi_month, hi)))
+    queries = []
+    for table, day_column, condition in parts:
+        columns = [
+            (table.c[key] if key else literal(None)).label("k"),
+            day_column.label("d"),
+            table.c.opened,
+            table.c.closed,
+        ]
+        query = select(*columns).where(condition)
+        if district_id is not None:
+            query = query.join(_mun, _mun.c.ags == table.c.municipality_ags).where(
+                _mun.c.district_id == district_id
+            )
+        queries.append(query)
+    out: dict[tuple, tuple[int, int]] = {}
+    for k, d, o, c in conn.execute(union_all(*queries)):
+        if isinstance(d, str):  # a date column of a UNION on SQLite may come back as text
+            d = date.fromisoformat(d)
+        slot = (k, _first_of_month(d))
+        po, pc = out.get(slot, (0, 0))
+        out[slot] = (po + int(o), pc + int(c))
+    return out
+
+
+def _day_counts(conn: Connection, f: Filter, key: str, district_id: str | None) -> dict:
+    """{key value: (active, opened, closed)} from the derived tables (derived.py).
+
+    active on as_of = openings up to as_of - closings up to as_of (closed_on >= opened_on);
+    only keys with a case active on as_of, opened or closed in the period are listed, the same
+    keys the raw query over _relevant(f) finds.
+    """
+    totals: dict = {}
+    for (k, _month), (o, c) in _case_sums(conn, key, None, f.as_of, district_id).items():
+        a = totals.setdefault(k, [0, 0, 0])
+        a[0] += o - c
+    for (k, _month), (o, c) in _case_sums(conn, key, f.period_from, f.as_of, district_id).items():
+        a = totals.setdefault(k, [0, 0, 0])
+        a[1] += o
+        a[2] += c
+    return {k: tuple(v) for k, v in totals.items() if any(v)}
+
+
 def _fte_by_district(conn: Connection, as_of: date) -> dict[str | None, Decimal]:
     """Case-management FTE of staff active on as_of, by staff.district_id (None: no district)."""
     rows = conn.execute(
@@ -124,18 +197,22 @@ def caseload(conn: Connection, f: Filter) -> dict:
     district_rows = conn.execute(district_query).all()
     mun_rows = conn.execute(mun_query).all()
 
-    counts_query = (
-        select(_case.c.municipality_ags, *_counts_columns(f))
-        .where(_relevant(f))
-        .group_by(_case.c.municipality_ags)
-    )
-    if f.district is not None:
-        counts_query = counts_query.join(_mun, _mun.c.ags == _case.c.municipality_ags).where(
-            _mun.c.district_id == f.district
+    if derived.fresh(conn):
+        counts = _day_counts(conn, f, "municipality_ags", f.district)
+    else:
+        counts_query = (
+            select(_case.c.municipality_ags, *_counts_columns(f))
+            .where(_relevant(f))
+            .group_by(_case.c.municipality_ags)
         )
-    counts = {
-        r.municipality_ags: (r.active, r.opened, r.closed) for r in conn.execute(counts_query)
-    }
+        if f.district is not None:
+            counts_query = counts_query.join(
+                _mun, _mun.c.ags == _case.c.municipality_ags
+            ).where(_mun.c.district_id == f.district)
+        counts = {
+            r.municipality_ags: (r.active, r.opened, r.closed)
+            for r in conn.execute(counts_query)
+        }
     fte = _fte_by_district(conn, f.as_of)
 
     def figures(active: int, opened: int, closed: int, population: int) -> dict:
@@ -213,6 +290,36 @@ def _monthly_active_counts(conn: Connection, f: Filter) -> dict[str, int]:
     first month, and the running sum of the monthly deltas is the count at each month's end.
     """
     first_month_start = date(f.period_from.year, f.period_from.month, 1)
+    if derived.fresh(conn):
+        deltas: dict[str, int] = {}
+        first_key = f"{first_month_start:%Y-%m}"
+        for (_k, month), (o, c) in _case_sums(conn, None, None, f.as_of, f.district).items():
+            key = max(f"{month:%Y-%m}", first_key)  # earlier months open the first one
+            deltas[key] = deltas.get(key, 0) + o - c
+        return _running(deltas, f)
+    ev = _case_events(f)
+    # The month is computed in a subquery and grouped by its column: PostgreSQL would not match
+    # a GROUP BY expression that repeats the bound first_month_start parameter.
+    clamped = case((ev.c.day < first_month_start, first_month_start), else_=ev.c.day)
+    keyed = select(month_key(clamped).label("month"), ev.c.delta).subquery()
+    rows = conn.execute(
+        select(keyed.c.month, func.sum(keyed.c.delta).label("delta")).group_by(keyed.c.month)
+    )
+    return _running({r.month: int(r.delta) for r in rows}, f)
+
+
+def _running(deltas: dict[str, int], f: Filter) -> dict[str, int]:
+    """Running sum of monthly deltas over the months of the period."""
+    out = {}
+    running = 0
+    for month in months_between(f.period_from, f.as_of):
+        running += deltas.get(month, 0)
+        out[month] = running
+    return out
+
+
+def _case_events(f: Filter):
+    """Subquery (day, delta): +1 per opening, -1 per closing up to as_of (raw case_file)."""
 
     def events(day_column, delta: int):
         query = select(day_column.label("day"), literal(delta, Integer).label("delta")).where(
@@ -225,21 +332,7 @@ def _monthly_active_counts(conn: Connection, f: Filter) -> dict[str, int]:
         return query
 
     # closed_on <= as_of is false for NULL, so open cases contribute no closing event.
-    ev = union_all(events(_case.c.opened_on, 1), events(_case.c.closed_on, -1)).subquery()
-    # The month is computed in a subquery and grouped by its column: PostgreSQL would not match
-    # a GROUP BY expression that repeats the bound first_month_start parameter.
-    clamped = case((ev.c.day < first_month_start, first_month_start), else_=ev.c.day)
-    keyed = select(month_key(clamped).label("month"), ev.c.delta).subquery()
-    rows = conn.execute(
-        select(keyed.c.month, func.sum(keyed.c.delta).label("delta")).group_by(keyed.c.month)
-    )
-    deltas = {r.month: int(r.delta) for r in rows}
-    out = {}
-    running = 0
-    for month in months_between(f.period_from, f.as_of):
-        running += deltas.get(month, 0)
-        out[month] = running
-    return out
+    return union_all(events(_case.c.opened_on, 1), events(_case.c.closed_on, -1)).subquery()
 
 
 def opened_closed_monthly(conn: Connection, f: Filter) -> list[dict]:
@@ -258,8 +351,16 @@ def opened_closed_monthly(conn: Connection, f: Filter) -> list[dict]:
         )
         return {r.month: int(r.n) for r in rows}
 
-    opened = per_month(_case.c.opened_on)
-    closed = per_month(_case.c.closed_on)
+    if derived.fresh(conn):
+        opened, closed = {}, {}
+        for (_k, month), (o, c) in _case_sums(conn, None, f.period_from, f.as_of,
+                                              f.district).items():
+            key = f"{month:%Y-%m}"
+            opened[key] = opened.get(key, 0) + o
+            closed[key] = closed.get(key, 0) + c
+    else:
+        opened = per_month(_case.c.opened_on)
+        closed = per_month(_case.c.closed_on)
     return [
         {
             "month": month,
@@ -280,13 +381,18 @@ def caseload_by_staff(conn: Connection, f: Filter, district_id: str) -> list[dic
     as_of in a CASE_MANAGEMENT position (the rule of the district figure), else 0.0. The
     district is `district_id` (the one clicked), not `f.district`; the rest of `f` applies.
     """
-    counts_query = (
-        select(_case.c.staff_id, *_counts_columns(f))
-        .join(_mun, _mun.c.ags == _case.c.municipality_ags)
-        .where(_mun.c.district_id == district_id, _relevant(f))
-        .group_by(_case.c.staff_id)
-    )
-    counts = {r.staff_id: (r.active, r.opened, r.closed) for r in conn.execute(counts_query)}
+    if derived.fresh(conn):
+        counts = _day_counts(conn, f, "staff_id", district_id)
+    else:
+        counts_query = (
+            select(_case.c.staff_id, *_counts_columns(f))
+            .join(_mun, _mun.c.ags == _case.c.municipality_ags)
+            .where(_mun.c.district_id == district_id, _relevant(f))
+            .group_by(_case.c.staff_id)
+        )
+        counts = {
+            r.staff_id: (r.active, r.opened, r.closed) for r in conn.execute(counts_query)
+        }
 
     active_cm = and_(
         _position.c.role == CASE_MANAGEMENT_ROLE,

@@ -142,5 +142,17 @@ def _install_sqlite_timeout(engine: Engine, timeout_ms: int) -> None:
 
 
 def init_db(engine: Engine) -> None:
-    """Create every table and index that is missing; safe to run again (`kim init`)."""
+    """Create every table and index that is missing; safe to run again (`kim init`).
+
+    Also rebuilds the derived tables (queries/derived.py) when the latest OK import_run is not
+    the one they were built for, e.g. in a database made before they existed.
+    """
+    from . import derived
+
     schema.metadata.create_all(engine, checkfirst=True)
+    # create_all skips existing tables, indexes added to them later included.
+    for table in schema.metadata.sorted_tables:
+        for index in table.indexes:
+            index.create(engine, checkfirst=True)
+    with engine.begin() as conn:
+        derived.rebuild_if_stale(conn)

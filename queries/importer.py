@@ -823,25 +823,24 @@ def import_folder(engine: Engine, folder: Path, allow_shrink: bool = False) -> I
     files: dict[str, dict] = dict(unknown_files)
     if present:
         with engine.connect() as conn:
-            trans = conn.begin()
-            importer = _Importer(conn, present, allow_shrink, problems)
+            sqlite_cache = None
+            if conn.dialect.name == "sqlite":
+                # Millions of rows go into indexes: with SQLite's default 2 MB page cache every
+                # insert would read its index pages back from the file (as in queries/demo.py).
+                sqlite_cache = conn.exec_driver_sql("PRAGMA cache_size").scalar()
+                conn.exec_driver_sql("PRAGMA cache_size = -262144")
+                conn.commit()  # end the autobegun transaction; the import begins its own
             try:
-                importer.run()
-            except SQLAlchemyError as exc:
-                problems.add(0, source, None, None, f"Datenbankfehler: {_first_line(exc)}")
-            counts = importer.counts
-            files.update(importer.files)
-            if not problems:
-                try:
-                    run_id = runs.record_run(
-                        conn, started_at=started, source=source, outcome="OK", files=files
-                    )
-                    trans.commit()
-                    return ImportResult(True, [], counts, run_id)
-                except SQLAlchemyError as exc:
-                    problems.add(0, source, None, None, f"Datenbankfehler: {_first_line(exc)}")
-            if trans.is_active:
-                trans.rollback()
+                result = _import_in_transaction(conn, present, allow_shrink, problems, started,
+                                                source, files)
+            finally:
+                if sqlite_cache is not None:
+                    conn.rollback()  # nothing open any more; PRAGMA needs no transaction
+                    conn.exec_driver_sql(f"PRAGMA cache_size = {int(sqlite_cache)}")
+                    conn.commit()
+            if result.ok:
+                return result
+            counts = result.counts
 
     messages = problems.messages()
     with engine.begin() as conn:
@@ -850,6 +849,33 @@ def import_folder(engine: Engine, folder: Path, allow_shrink: bool = False) -> I
             message=messages[0],
         )
     return ImportResult(False, messages, counts, run_id)
+
+
+def _import_in_transaction(
+    conn: Connection, present: dict[str, Path], allow_shrink: bool, problems: _Problems,
+    started, source: str, files: dict,
+) -> ImportResult:
+    """Load the present files in one transaction and record the OK run; committed only when
+    there was no problem (then ok is True), else rolled back (ok False, problems filled)."""
+    trans = conn.begin()
+    importer = _Importer(conn, present, allow_shrink, problems)
+    try:
+        importer.run()
+    except SQLAlchemyError as exc:
+        problems.add(0, source, None, None, f"Datenbankfehler: {_first_line(exc)}")
+    files.update(importer.files)
+    if not problems:
+        try:
+            run_id = runs.record_run(
+                conn, started_at=started, source=source, outcome="OK", files=files
+            )
+            trans.commit()
+            return ImportResult(True, [], importer.counts, run_id)
+        except SQLAlchemyError as exc:
+            problems.add(0, source, None, None, f"Datenbankfehler: {_first_line(exc)}")
+    if trans.is_active:
+        trans.rollback()
+    return ImportResult(False, [], importer.counts, 0)
 
 
 def _first_line(exc: Exception) -> str:

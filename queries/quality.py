@@ -9,6 +9,10 @@ where `count` is the exact number of offending records (the page decides what to
 `examples` the first ten of their identifiers in plain string order, and `subject` says what the
 identifiers are (`case`, `person`, `booking`, `position`): case and person pseudonyms may be
 shown only to the roles allowed to see them, booking numbers and position ids to everyone.
+
+stale_open_episodes and transitions_before_arrival read the derived tables stale_candidate and
+transition_before_arrival where they are fresh (queries/derived.py); the raw definitions below
+answer otherwise and are what tests/test_derived.py compares them with.
 """
 
 from __future__ import annotations
@@ -27,7 +31,7 @@ from sqlalchemy import (
     select,
 )
 
-from . import schema
+from . import derived, schema
 from .filters import shift_years
 
 MAX_EXAMPLES = 10
@@ -49,11 +53,15 @@ def _summary(
 ) -> dict:
     """Count the distinct ids `ids` selects (one column named `id`) and list the first ten."""
     sub = ids.subquery()
-    count = conn.execute(select(func.count()).select_from(sub)).scalar_one()
     # Plain string order on both databases: a PostgreSQL with a de_DE collation would
     # otherwise order pseudonyms differently from SQLite and pick other examples.
     order = sub.c.id.collate("C") if conn.dialect.name == "postgresql" else sub.c.id
-    examples = conn.execute(select(sub.c.id).order_by(order).limit(MAX_EXAMPLES)).scalars().all()
+    # One pass: COUNT(*) OVER () is taken over all rows before LIMIT keeps the first ten.
+    rows = conn.execute(
+        select(sub.c.id, func.count().over().label("n")).order_by(order).limit(MAX_EXAMPLES)
+    ).all()
+    count = rows[0].n if rows else 0
+    examples = [r.id for r in rows]
     return {
         "key": key,
         "title": title,
@@ -99,13 +107,13 @@ def cases_with_inactive_case_manager(conn: Connection, as_of: date) -> dict:
     """
     c = schema.case_file.c
     s = schema.staff.c
+    # The few inactive staff first, then their cases through ix_case_file_staff_dates.
+    inactive = select(s.id).where(
+        or_(s.active_from > as_of, and_(s.active_to.is_not(None), s.active_to < as_of))
+    )
     ids = (
         select(c.id.label("id"))
-        .select_from(schema.case_file.join(schema.staff, s.id == c.staff_id))
-        .where(
-            _case_active_on(as_of),
-            or_(s.active_from > as_of, and_(s.active_to.is_not(None), s.active_to < as_of)),
-        )
+        .where(c.staff_id.in_(inactive), _case_active_on(as_of))
         .distinct()
     )
     return _summary(
@@ -134,6 +142,21 @@ def stale_open_episodes(conn: Connection, as_of: date) -> dict:
     """
     c = schema.case_file.c
     cutoff = shift_years(as_of, -1)
+    if derived.fresh(conn):
+        # Of the person's rows, the one whose cases opened up to as_of are exactly those opened
+        # on or before as_of (opened_on <= as_of < next_opened_on) is the one to judge.
+        sc = schema.stale_candidate.c
+        ids = (
+            select(sc.person_id.label("id"))
+            .where(
+                sc.closed_max < cutoff,
+                sc.opened_on <= as_of,
+                or_(sc.next_opened_on.is_(None), sc.next_opened_on > as_of),
+                sc.open_episode_from <= as_of,
+            )
+            .distinct()
+        )
+        return _stale_summary(conn, ids)
     open_status = (
         select(literal(1))
         .select_from(schema.legal_status_episode)
@@ -159,6 +182,10 @@ def stale_open_episodes(conn: Connection, as_of: date) -> dict:
         .group_by(c.person_id)
         .having(and_(func.sum(still_active) == 0, func.max(c.closed_on) < cutoff))
     )
+    return _stale_summary(conn, ids)
+
+
+def _stale_summary(conn: Connection, ids: Select) -> dict:
     return _summary(
         conn,
         key="stale_open_episode",
@@ -239,6 +266,10 @@ def transitions_before_arrival(conn: Connection, as_of: date) -> dict:
     the status history is wrong. Persons without an arrival date are not checked; a renewal
     (same code) is not a transition and is not checked either.
     """
+    if derived.fresh(conn):
+        tb = schema.transition_before_arrival.c
+        ids = select(tb.person_id.label("id")).where(tb.event_date <= as_of).distinct()
+        return _before_arrival_summary(conn, ids)
     e = schema.legal_status_episode.c
     ordered = select(
         e.person_id,
@@ -259,6 +290,10 @@ def transitions_before_arrival(conn: Connection, as_of: date) -> dict:
         )
         .distinct()
     )
+    return _before_arrival_summary(conn, ids)
+
+
+def _before_arrival_summary(conn: Connection, ids: Select) -> dict:
     return _summary(
         conn,
         key="transition_before_arrival",

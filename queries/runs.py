@@ -24,7 +24,11 @@ def record_run(
     message: str | None = None,
     finished_at: datetime | None = None,
 ) -> int:
-    """Insert one import_run row and return its id."""
+    """Insert one import_run row and return its id.
+
+    An OK run also rebuilds the derived tables (queries/derived.py) in the same transaction, so
+    the figures never read derived rows of an older data state.
+    """
     result = conn.execute(
         insert(schema.import_run)
         .values(
@@ -37,7 +41,12 @@ def record_run(
         )
         .returning(schema.import_run.c.id)
     )
-    return int(result.scalar_one())
+    run_id = int(result.scalar_one())
+    if outcome == "OK":
+        from . import derived
+
+        derived.rebuild(conn, run_id)
+    return run_id
 
 
 def data_as_of(conn: Connection) -> date | None:

@@ -114,6 +114,8 @@ case_file = Table(
     Index("ix_case_file_opened", "opened_on"),
     Index("ix_case_file_closed", "closed_on"),
     Index("ix_case_file_staff", "staff_id"),
+    # Cases of given case managers that are active on a day, without reading the table rows.
+    Index("ix_case_file_staff_dates", "staff_id", "opened_on", "closed_on", "id"),
 )
 
 case_need = Table(
@@ -226,3 +228,121 @@ DATA_TABLES: tuple[Table, ...] = (
     ledger_entry,
 )
 TABLES_BY_NAME: dict[str, Table] = {t.name: t for t in DATA_TABLES}
+
+# --- Derived tables ----------------------------------------------------------------------------
+# Internal to KIM-Cockpit, not part of DATA_MODEL.md: never exported, never imported, no foreign
+# keys (an import truncates the data tables freely). queries/derived.py fills them from the data
+# tables in the transaction that records an OK import_run (`kim import`, `kim demo`) and in
+# `kim init` when they are missing or out of date. A figure reads them only while
+# `derived_state` says they were built for the latest OK import_run by the current derivation
+# (derived.DERIVATION); otherwise it computes the raw definition from the data tables, so a
+# database made before they existed, or one without any import_run, still gives the same numbers.
+
+derived_state = Table(
+    "derived_state",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),  # always 1
+    Column("import_run_id", Integer, nullable=False),  # the latest OK run when they were built
+    Column("derivation", Integer, nullable=False),  # derived.DERIVATION at build time
+    Column("built_at", DateTime, nullable=False),
+)
+
+# Row count of every data table when the derived tables were built (the Datenstand page).
+derived_table_count = Table(
+    "derived_table_count",
+    metadata,
+    Column("table_name", String(64), primary_key=True),
+    Column("n", BigInteger, nullable=False),
+)
+
+# Cases opened and closed per day, municipality and case manager: case_file grouped by
+# (opened_on, municipality_ags, staff_id) with opened = count, plus by (closed_on, …) with
+# closed = count. active(D) = sum(opened, day <= D) - sum(closed, day <= D).
+case_day = Table(
+    "case_day",
+    metadata,
+    Column("day", Date, nullable=False),
+    Column("municipality_ags", String(8), nullable=False),
+    Column("staff_id", ID, nullable=True),
+    Column("opened", Integer, nullable=False),
+    Column("closed", Integer, nullable=False),
+    Index("ix_case_day", "day", "municipality_ags", "staff_id", "opened", "closed"),
+    Index("ix_case_day_ags", "municipality_ags", "day"),
+)
+
+# The same per calendar month (month_start = the month's first day): a sum over a period takes
+# whole months from here and only the days of its first and last month from case_day.
+case_month = Table(
+    "case_month",
+    metadata,
+    Column("month_start", Date, nullable=False),
+    Column("municipality_ags", String(8), nullable=False),
+    Column("staff_id", ID, nullable=True),
+    Column("opened", Integer, nullable=False),
+    Column("closed", Integer, nullable=False),
+    Index("ix_case_month", "month_start", "municipality_ags", "staff_id", "opened", "closed"),
+)
+
+# Status transitions (DATA_MODEL.md) per day, attributed district (KPIS.md; NULL for a person
+# without any case) and (from, to): n = number of transitions.
+status_transition_day = Table(
+    "status_transition_day",
+    metadata,
+    Column("event_date", Date, nullable=False),
+    Column("district_id", ID, nullable=True),
+    Column("from_status", String(16), nullable=False),
+    Column("to_status", String(16), nullable=False),
+    Column("n", Integer, nullable=False),
+    Index("ix_status_transition_day", "event_date", "district_id", "from_status", "to_status",
+          "n"),
+)
+
+# Legal-sphere changes per day, attributed district, (from, to) and gap in days.
+sphere_change_day = Table(
+    "sphere_change_day",
+    metadata,
+    Column("event_date", Date, nullable=False),
+    Column("district_id", ID, nullable=True),
+    Column("from_sphere", String(16), nullable=False),
+    Column("to_sphere", String(16), nullable=False),
+    Column("gap_days", Integer, nullable=False),
+    Column("n", Integer, nullable=False),
+    Index("ix_sphere_change_day", "event_date", "district_id", "from_sphere", "to_sphere",
+          "gap_days", "n"),
+)
+
+# Status transitions dated before the person's arrival_date (quality check), one row each.
+transition_before_arrival = Table(
+    "transition_before_arrival",
+    metadata,
+    Column("person_id", ID, nullable=False),
+    Column("event_date", Date, nullable=False),
+    Index("ix_transition_before_arrival", "event_date", "person_id"),
+)
+
+# For the quality check "stale open episode": one row per person and distinct opened_on of the
+# person's cases, kept only when every case opened up to that day is closed and the person has
+# an open-ended status or sphere episode. closed_max = latest closed_on of those cases,
+# next_opened_on = the person's next later opened_on (NULL: none), open_episode_from = earliest
+# valid_from of the person's open-ended episodes.
+stale_candidate = Table(
+    "stale_candidate",
+    metadata,
+    Column("person_id", ID, nullable=False),
+    Column("opened_on", Date, nullable=False),
+    Column("next_opened_on", Date, nullable=True),
+    Column("closed_max", Date, nullable=False),
+    Column("open_episode_from", Date, nullable=False),
+    Index("ix_stale_candidate", "closed_max", "opened_on"),
+)
+
+# Emptied and refilled together, in this order.
+DERIVED_TABLES: tuple[Table, ...] = (
+    derived_table_count,
+    case_day,
+    case_month,
+    status_transition_day,
+    sphere_change_day,
+    transition_before_arrival,
+    stale_candidate,
+)

@@ -45,3 +45,20 @@ def _days_between_sqlite(element, compiler, **kw):
 def _days_between_pg(element, compiler, **kw):
     later, earlier = list(element.clauses)
     return f"({compiler.process(later, **kw)} - {compiler.process(earlier, **kw)})"
+
+
+class month_start(GenericFunction):  # noqa: N801
+    """The first day of the month of a date column, as a date."""
+
+    name = "month_start"
+    inherit_cache = True
+
+
+@compiles(month_start, "sqlite")
+def _month_start_sqlite(element, compiler, **kw):
+    return f"date({compiler.process(element.clauses, **kw)}, 'start of month')"
+
+
+@compiles(month_start, "postgresql")
+def _month_start_pg(element, compiler, **kw):
+    return f"CAST(date_trunc('month', {compiler.process(element.clauses, **kw)}) AS DATE)"

@@ -4,6 +4,11 @@ An event is a pair of consecutive episodes of one person (by valid_from) with di
 dated on the later valid_from. Events are attributed to a district through the person's case
 with the latest opened_on not after the event date, else the person's earliest case; on the same
 opened_on the smaller id (plain string order) counts as the later case.
+
+Where they are fresh (queries/derived.py), the counts are read from status_transition_day and
+sphere_change_day (events per day, attributed district and codes, built with `_events` and
+`_case_spans` below) instead of running the window over every episode; `_events` stays the raw
+definition that builds them and answers when they are missing or stale.
 """
 
 from __future__ import annotations
@@ -12,7 +17,7 @@ from sqlalchemy import Connection, and_, case, func, literal, null, or_, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import GenericFunction
 
-from . import codes, schema
+from . import codes, derived, schema
 from .budget import ratio
 from .filters import Filter, months_between
 from .sqlfuncs import days_between, month_key
@@ -74,22 +79,24 @@ def _case_spans():
     )
 
 
-def _events(f: Filter, table, code: str):
-    """Subquery of the period's events: person_id, event_date, from_code, to_code, gap_days."""
+def _events(f: Filter | None, table, code: str):
+    """Subquery of the period's events: person_id, event_date, from_code, to_code, gap_days.
+
+    With f None: every event of all time, without district attribution (queries/derived.py).
+    """
     t = table
     window = {"partition_by": t.c.person_id, "order_by": t.c.valid_from}
-    episodes = (
-        select(
-            t.c.person_id,
-            t.c.valid_from,
-            t.c[code].label("to_code"),
-            func.lag(t.c[code]).over(**window).label("from_code"),
-            func.lag(t.c.valid_to).over(**window).label("prev_to"),
-        )
-        # LAG only looks back, so later episodes are not needed to find the period's events.
-        .where(t.c.valid_from <= f.period_to)
-        .subquery()
+    episodes = select(
+        t.c.person_id,
+        t.c.valid_from,
+        t.c[code].label("to_code"),
+        func.lag(t.c[code]).over(**window).label("from_code"),
+        func.lag(t.c.valid_to).over(**window).label("prev_to"),
     )
+    if f is not None:
+        # LAG only looks back, so later episodes are not needed to find the period's events.
+        episodes = episodes.where(t.c.valid_from <= f.period_to)
+    episodes = episodes.subquery()
     e = episodes.c
     # An open previous episode followed by a later one (or an overlap) breaks the data rules;
     # read defensively as "superseded by the next episode": no gap.
@@ -98,11 +105,9 @@ def _events(f: Filter, table, code: str):
         (e.prev_to >= e.valid_from, literal(0)),
         else_=days_between(e.valid_from, e.prev_to) - 1,
     )
-    conditions = [
-        e.from_code.is_not(None),
-        e.from_code != e.to_code,
-        e.valid_from >= f.period_from,
-    ]
+    conditions = [e.from_code.is_not(None), e.from_code != e.to_code]
+    if f is not None:
+        conditions.append(e.valid_from >= f.period_from)
     query = select(
         e.person_id,
         e.valid_from.label("event_date"),
@@ -110,7 +115,7 @@ def _events(f: Filter, table, code: str):
         e.to_code,
         gap.label("gap_days"),
     )
-    if f.district is not None:
+    if f is not None and f.district is not None:
         # Exactly one span of a person with cases holds the event date; a person without any
         # case finds none and so counts only in the Kreis-wide total.
         spans = _case_spans()
@@ -126,35 +131,70 @@ def _events(f: Filter, table, code: str):
     return query.where(*conditions).subquery()
 
 
-def _flows(conn: Connection, f: Filter, events) -> list[dict]:
-    rows = [
-        (frm, to, int(n))
-        for frm, to, n in conn.execute(
-            select(events.c.from_code, events.c.to_code, func.count()).group_by(
-                events.c.from_code, events.c.to_code
-            )
-        )
-    ]
+def _flows(f: Filter, counts: dict[tuple[str, str], int]) -> list[dict]:
     # Sorted in Python: plain string order, independent of the database collation.
-    return [{"from": frm, "to": to, "count": f.suppress(n)} for frm, to, n in sorted(rows)]
+    return [
+        {"from": frm, "to": to, "count": f.suppress(n)}
+        for (frm, to), n in sorted(counts.items())
+        if n > 0
+    ]
+
+
+def _status_counts(conn: Connection, f: Filter) -> list[tuple[str, str, str, int]]:
+    """(month, from, to, number) of the period's status transitions, exact (unsuppressed)."""
+    if derived.fresh(conn):
+        t = schema.status_transition_day
+        month = month_key(t.c.event_date)
+        query = (
+            select(month, t.c.from_status, t.c.to_status, func.sum(t.c.n))
+            .where(t.c.event_date >= f.period_from, t.c.event_date <= f.period_to)
+            .group_by(month, t.c.from_status, t.c.to_status)
+        )
+        if f.district is not None:
+            query = query.where(t.c.district_id == f.district)
+    else:
+        events = _events(f, schema.legal_status_episode, "status")
+        month = month_key(events.c.event_date)
+        query = select(month, events.c.from_code, events.c.to_code, func.count()).group_by(
+            month, events.c.from_code, events.c.to_code
+        )
+    return [(key, frm, to, int(n)) for key, frm, to, n in conn.execute(query)]
 
 
 def _status_by_month_and_target(conn: Connection, f: Filter) -> dict[str, dict[str, int]]:
     """Status transitions of the period counted by month and target code (unsuppressed)."""
-    events = _events(f, schema.legal_status_episode, "status")
-    month = month_key(events.c.event_date)
     out: dict[str, dict[str, int]] = {}
-    for key, to_code, n in conn.execute(
-        select(month, events.c.to_code, func.count()).group_by(month, events.c.to_code)
-    ):
-        out.setdefault(key, {})[to_code] = int(n)
+    for key, _frm, to_code, n in _status_counts(conn, f):
+        row = out.setdefault(key, {})
+        row[to_code] = row.get(to_code, 0) + n
     return out
 
 
-def _gap_histogram(conn: Connection, events) -> list[tuple[int, int]]:
+def _sphere_counts(conn: Connection, f: Filter) -> list[tuple[str, str, int, int]]:
+    """(from, to, gap_days, number) of the period's sphere changes, exact (unsuppressed)."""
+    if derived.fresh(conn):
+        t = schema.sphere_change_day
+        query = (
+            select(t.c.from_sphere, t.c.to_sphere, t.c.gap_days, func.sum(t.c.n))
+            .where(t.c.event_date >= f.period_from, t.c.event_date <= f.period_to)
+            .group_by(t.c.from_sphere, t.c.to_sphere, t.c.gap_days)
+        )
+        if f.district is not None:
+            query = query.where(t.c.district_id == f.district)
+    else:
+        events = _events(f, schema.legal_sphere_episode, "sphere")
+        query = select(
+            events.c.from_code, events.c.to_code, events.c.gap_days, func.count()
+        ).group_by(events.c.from_code, events.c.to_code, events.c.gap_days)
+    return [(frm, to, int(gap), int(n)) for frm, to, gap, n in conn.execute(query)]
+
+
+def _gap_histogram(rows: list[tuple[str, str, int, int]]) -> list[tuple[int, int]]:
     """(gap_days, number of changes) sorted by gap: small however many changes there are."""
-    rows = conn.execute(select(events.c.gap_days, func.count()).group_by(events.c.gap_days)).all()
-    return sorted((int(gap), int(n)) for gap, n in rows)
+    by_gap: dict[int, int] = {}
+    for _frm, _to, gap, n in rows:
+        by_gap[gap] = by_gap.get(gap, 0) + n
+    return sorted(by_gap.items())
 
 
 def median_from_histogram(histogram: list[tuple[int, int]]) -> float | None:
@@ -178,20 +218,22 @@ def median_from_histogram(histogram: list[tuple[int, int]]) -> float | None:
 
 def transitions(conn: Connection, f: Filter) -> dict:
     """The KPIS.md "transitions" object, including "sphere_changes"."""
-    by_month = _status_by_month_and_target(conn, f)
-    total = sum(sum(row.values()) for row in by_month.values())
-    bleiberecht = sum(
-        n for row in by_month.values() for code, n in row.items() if code in codes.BLEIBERECHT_CODES
-    )
-    einbuergerungen = sum(row.get(codes.EINBUERGERUNG_CODE, 0) for row in by_month.values())
-    status_events = _events(f, schema.legal_status_episode, "status")
+    rows = _status_counts(conn, f)
+    by_month: dict[str, int] = {}
+    flows: dict[tuple[str, str], int] = {}
+    for key, frm, to, n in rows:
+        by_month[key] = by_month.get(key, 0) + n
+        flows[(frm, to)] = flows.get((frm, to), 0) + n
+    total = sum(by_month.values())
+    bleiberecht = sum(n for _k, _f, to, n in rows if to in codes.BLEIBERECHT_CODES)
+    einbuergerungen = sum(n for _k, _f, to, n in rows if to == codes.EINBUERGERUNG_CODE)
     return {
         "total": f.suppress(total),
         "bleiberecht": f.suppress(bleiberecht),
         "einbuergerungen": f.suppress(einbuergerungen),
-        "flows": _flows(conn, f, status_events),
+        "flows": _flows(f, flows),
         "monthly": [
-            {"month": key, "count": f.suppress(sum(by_month.get(key, {}).values()))}
+            {"month": key, "count": f.suppress(by_month.get(key, 0))}
             for key in months_between(f.period_from, f.period_to)
         ],
         "sphere_changes": sphere_changes(conn, f),
@@ -216,8 +258,11 @@ def transitions_monthly_by_kind(conn: Connection, f: Filter) -> list[dict]:
 
 def sphere_changes(conn: Connection, f: Filter) -> dict:
     """The "sphere_changes" object: total, seamless, seamless_share, median_gap_days, flows."""
-    events = _events(f, schema.legal_sphere_episode, "sphere")
-    histogram = _gap_histogram(conn, events)
+    rows = _sphere_counts(conn, f)
+    histogram = _gap_histogram(rows)
+    flows: dict[tuple[str, str], int] = {}
+    for frm, to, _gap, n in rows:
+        flows[(frm, to)] = flows.get((frm, to), 0) + n
     total = sum(n for _, n in histogram)
     seamless = sum(n for gap, n in histogram if gap == 0)
     shown_total, shown_seamless = f.suppress(total), f.suppress(seamless)
@@ -229,13 +274,13 @@ def sphere_changes(conn: Connection, f: Filter) -> dict:
         "seamless": shown_seamless,
         "seamless_share": ratio(seamless, total) if share_shown else None,
         "median_gap_days": median_from_histogram(histogram) if shown_total is not None else None,
-        "flows": _flows(conn, f, events),
+        "flows": _flows(f, flows),
     }
 
 
 def sphere_gap_distribution(conn: Connection, f: Filter) -> list[dict]:
     """Sphere changes of the period by gap length, in the fixed bucket order, zeros included."""
-    histogram = _gap_histogram(conn, _events(f, schema.legal_sphere_episode, "sphere"))
+    histogram = _gap_histogram(_sphere_counts(conn, f))
     out = []
     for label, low, high in GAP_BUCKETS:
         n = sum(c for gap, c in histogram if gap >= low and (high is None or gap <= high))
