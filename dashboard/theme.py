@@ -4,9 +4,19 @@ The palette is Okabe–Ito (safe for the common colour-vision deficiencies): one
 funding module and one per status group, never reused for anything else. Counts that are not
 tied to a module or status use the neutral blues below. Text colours meet WCAG 2.1 AA (4.5:1)
 on white; tests/test_components.py checks that.
+
+Two display modes change how figures look, never what colours mean (dashboard/urlstate.py reads
+them from the URL, `adapt_figure` applies them to every figure of a page):
+    high contrast (`kontrast=hoch`)   the template "kim_kontrast": black text, black axes and a
+                                      darker grid; module and status-group colours unchanged
+    presentation (`praesentation=1`)  no chart text below PRESENTATION_MIN_FONT px, no mode bar,
+                                      the values on the bars that the normal view leaves to the
+                                      table (see adapt_figure)
 """
 
 from __future__ import annotations
+
+import re
 
 import plotly.graph_objects as go
 import plotly.io as pio
@@ -69,6 +79,12 @@ FONT_FAMILY = (
 FONT_SIZE = 18
 TITLE_SIZE = 22
 TEMPLATE_NAME = "kim"
+CONTRAST_TEMPLATE_NAME = "kim_kontrast"
+# High contrast: text and lines black, the grid a grey that still reads as a line (3:1).
+CONTRAST_TEXT = "#000000"
+CONTRAST_GRID = "#949494"
+# Presentation mode: the smallest text a chart may have (read from five metres).
+PRESENTATION_MIN_FONT = 16
 
 
 def relative_luminance(hex_colour: str) -> float:
@@ -120,9 +136,32 @@ def _template() -> go.layout.Template:
     )
 
 
+def _contrast_template() -> go.layout.Template:
+    """The "kim" template for the high-contrast theme: pure black text and lines on white."""
+    template = _template()
+    black = CONTRAST_TEXT
+    axis = {"linecolor": black, "zerolinecolor": black, "linewidth": 2,
+            "tickfont": {"color": black}, "title": {"font": {"color": black}}}
+    template.layout.update(
+        font={"color": black},
+        title={"font": {"color": black}},
+        xaxis={**axis, "showline": True},
+        yaxis={**axis, "showline": True, "gridcolor": CONTRAST_GRID},
+        legend={"font": {"color": black}},
+        hoverlabel={"bgcolor": "#FFFFFF", "bordercolor": black, "font": {"color": black}},
+    )
+    return template
+
+
 def register_template() -> str:
-    """Register the plotly template (idempotent) and return its name."""
-    pio.templates[TEMPLATE_NAME] = _template()
+    """Register the plotly templates once per process and return the normal one's name.
+
+    Every chart builder calls this; building the two templates costs several milliseconds, which
+    the benchmark found to be most of a page callback's Python time when done per figure."""
+    if TEMPLATE_NAME not in pio.templates:
+        pio.templates[TEMPLATE_NAME] = _template()
+    if CONTRAST_TEMPLATE_NAME not in pio.templates:
+        pio.templates[CONTRAST_TEMPLATE_NAME] = _contrast_template()
     return TEMPLATE_NAME
 
 
@@ -138,3 +177,107 @@ GRAPH_CONFIG = {
     ],
     "toImageButtonOptions": {"format": "png", "scale": 2},
 }
+
+
+def graph_config(*, presentation: bool = False) -> dict:
+    """GRAPH_CONFIG for a mode: on a projector nobody uses the mode bar, so it is hidden."""
+    if presentation:
+        return {**GRAPH_CONFIG, "displayModeBar": False}
+    return GRAPH_CONFIG
+
+
+def _raise_size(font, minimum: int) -> None:
+    """Set a plotly font object's size to at least `minimum` (per-point size arrays too)."""
+    size = font.size
+    if size is None:
+        return
+    if isinstance(size, (list, tuple)):
+        font.size = [max(v or minimum, minimum) for v in size]
+    elif size < minimum:
+        font.size = minimum
+
+
+def adapt_figure(fig: go.Figure, *, presentation: bool = False,
+                 high_contrast: bool = False) -> go.Figure:
+    """The figure as the display mode wants it (in place; returned for chaining).
+
+    high_contrast: the "kim_kontrast" template and black instead of grey chart text (the muted
+    grey of notes and the dark grey text of the normal theme). Colours that mean a module, a
+    status group or a suppressed value stay as they are.
+    presentation: every font at least PRESENTATION_MIN_FONT px (template, axes, legends,
+    annotations, printed values, uniformtext), and bar values that the normal view leaves to the
+    table printed on the bars, turned upright when the bars are too narrow for them.
+    """
+    register_template()
+    if high_contrast:
+        fig.update_layout(template=CONTRAST_TEMPLATE_NAME)
+        for annotation in fig.layout.annotations or ():
+            if annotation.font.color in (TEXT, TEXT_MUTED, None):
+                annotation.font.color = CONTRAST_TEXT
+        for trace in fig.data:
+            textfont = getattr(trace, "textfont", None)
+            if textfont is not None and textfont.color in (TEXT, TEXT_MUTED):
+                textfont.color = CONTRAST_TEXT
+    if presentation:
+        minimum = PRESENTATION_MIN_FONT
+        fig.update_layout(uniformtext={"minsize": minimum, "mode": "show"})
+        for annotation in fig.layout.annotations or ():
+            if annotation.font.size is None or annotation.font.size < minimum:
+                annotation.font.size = max(annotation.font.size or FONT_SIZE, minimum)
+        fig.for_each_xaxis(lambda a: _raise_size(a.tickfont, minimum))
+        fig.for_each_yaxis(lambda a: _raise_size(a.tickfont, minimum))
+        for trace in fig.data:
+            for attr in ("textfont", "insidetextfont", "outsidetextfont"):
+                font = getattr(trace, attr, None)
+                if font is not None:
+                    _raise_size(font, minimum)
+            if trace.type == "bar":
+                _print_values(trace)
+        _months_without_year(fig)
+    return fig
+
+
+_MONTH_OF_YEAR = re.compile(r"^(\S+) (\d{4})$")
+
+
+def _months_without_year(fig: go.Figure) -> None:
+    """Month categories of one single year ("Jan. 2025" … "Nov. 2025") are labelled without the
+    year, which the slide's heading names: shorter labels, larger chart."""
+    labels: list[str] = []
+    for trace in fig.data:
+        if trace.type != "bar" or getattr(trace, "orientation", None) == "h" or trace.x is None:
+            continue
+        labels += [x for x in trace.x if x not in labels]
+    matches = [_MONTH_OF_YEAR.match(x) if isinstance(x, str) else None for x in labels]
+    if not labels or not all(matches) or len({m.group(2) for m in matches}) != 1:
+        return
+    fig.update_xaxes(tickmode="array", tickvals=labels, ticktext=[m.group(1) for m in matches])
+
+
+def _print_values(bar) -> None:
+    """Print a bar trace's values where the builder left them to the table (too many bars for
+    the normal view): the text from customdata[i][1] (the builders' hover text), upright."""
+    texts = list(bar.text) if isinstance(bar.text, (list, tuple)) else None
+    custom = bar.customdata
+    if not texts or all(texts) or custom is None:
+        return
+    try:
+        shown = [t or str(c[1]) for t, c in zip(texts, custom, strict=True)]
+    except (TypeError, IndexError, ValueError):
+        return
+    fills = bar.marker.color
+    fills = list(fills) if isinstance(fills, (list, tuple)) else [fills or CASES] * len(shown)
+    compact = [t.replace("<\u00a0", "<") for t in shown]
+    if max(len(t) for t in compact) <= 2:
+        # Two characters fit over a narrow bar upright; "<5" must stay upright (turned, "<"
+        # would read as "V").
+        bar.text = compact
+        bar.textangle = 0
+        bar.textposition = "outside"
+        return
+    bar.text = shown
+    bar.textangle = -90
+    bar.textposition = "auto"
+    bar.insidetextanchor = "end"
+    bar.insidetextfont = {"color": [text_on(f) if isinstance(f, str) and f.startswith("#")
+                                    else TEXT for f in fills]}

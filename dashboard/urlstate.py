@@ -6,8 +6,13 @@ Parameters (all optional):
     bis=YYYY-MM-DD   last day of the period, the reference day ("Stichtag") of every figure
     bezirk=ID        one district; on /fallzahlen this is also the drill-down level
                      (no bezirk: Kreis → Bezirke; bezirk: Bezirk → Gemeinden and Case Manager)
-Every other parameter (e.g. a later `praesentation=1`) is kept as it is and written back
-unchanged, so pages added later can define their own without touching this module.
+    praesentation=1  presentation mode (projector: large type, arrow keys step through pages);
+                     0 or empty: off
+    kontrast=hoch    the high-contrast theme; normal or empty: the normal one
+The two display parameters are validated here and, when valid and switched on, kept in
+`extra` in their canonical form ("1", "hoch"), so every link built from a state carries them
+(the mode survives navigation). Every other parameter (e.g. the budget page's `jahr`) is kept
+as it is and written back unchanged, so pages can define their own without touching this module.
 
 The default is the current calendar year up to today. A value that cannot be used is dropped
 and its part of the view falls back to the default; the note says so in German. K (min_cell) is a
@@ -30,7 +35,22 @@ from . import format as fmt
 PARAM_FROM = "von"
 PARAM_TO = "bis"
 PARAM_DISTRICT = "bezirk"
+PARAM_PRESENTATION = "praesentation"
+PARAM_CONTRAST = "kontrast"
 KNOWN_PARAMS = (PARAM_FROM, PARAM_TO, PARAM_DISTRICT)
+DISPLAY_PARAMS = (PARAM_PRESENTATION, PARAM_CONTRAST)
+PRESENTATION_ON = "1"
+CONTRAST_HIGH = "hoch"
+# Accepted values -> whether the mode is on.
+_DISPLAY_VALUES = {
+    PARAM_PRESENTATION: {PRESENTATION_ON: True, "0": False, "": False},
+    PARAM_CONTRAST: {CONTRAST_HIGH: True, "normal": False, "": False},
+}
+_DISPLAY_ON = {PARAM_PRESENTATION: PRESENTATION_ON, PARAM_CONTRAST: CONTRAST_HIGH}
+_DISPLAY_REJECTED = {
+    PARAM_PRESENTATION: "„praesentation“ (erlaubt: 1 oder 0); die Präsentationsansicht bleibt aus",
+    PARAM_CONTRAST: "„kontrast“ (erlaubt: hoch oder normal); es gilt die normale Darstellung",
+}
 
 # Longest value worth reading: a date has 10 characters, an identifier at most 64 (DATA_MODEL.md).
 MAX_VALUE_LENGTH = 64
@@ -71,6 +91,16 @@ class UrlState:
     @property
     def district(self) -> str | None:
         return self.filter.district
+
+    @property
+    def presentation(self) -> bool:
+        """Presentation mode (`praesentation=1`)."""
+        return (PARAM_PRESENTATION, PRESENTATION_ON) in self.extra
+
+    @property
+    def high_contrast(self) -> bool:
+        """The high-contrast theme (`kontrast=hoch`)."""
+        return (PARAM_CONTRAST, CONTRAST_HIGH) in self.extra
 
 
 def preset_period(preset: str, today: date) -> tuple[date, date]:
@@ -127,10 +157,17 @@ def parse(
     params: dict[str, str] = {}
     extra: list[tuple[str, str]] = []
     notes: list[str] = []
+    seen_display: set[str] = set()
     for key, value in parse_qsl((search or "").lstrip("?"), keep_blank_values=True):
-        if key in KNOWN_PARAMS:
-            if key in params:
+        if key in KNOWN_PARAMS or key in DISPLAY_PARAMS:
+            if key in params or key in seen_display:
                 notes.append(f"Der Parameter „{key}“ kommt mehrfach vor; es gilt der erste Wert.")
+                continue
+            if key in DISPLAY_PARAMS:
+                seen_display.add(key)
+                on = _read_display(key, value, notes)
+                if on:
+                    extra.append((key, _DISPLAY_ON[key]))
                 continue
             params[key] = value
         elif len(key) <= MAX_VALUE_LENGTH and len(value) <= MAX_VALUE_LENGTH:
@@ -159,6 +196,16 @@ def parse(
         notes.append(f"{exc}; es gilt der Standardzeitraum (dieses Jahr bis heute).")
         f = default.with_district(district)
     return UrlState(filter=f, notes=tuple(notes), extra=tuple(extra), explicit=bool(params))
+
+
+def _read_display(key: str, value: str, notes: list[str]) -> bool:
+    """Whether the display parameter `key` switches its mode on; a note for an unusable value."""
+    on = _DISPLAY_VALUES[key].get(value.strip().lower())
+    if on is None:
+        shown = _echo(value) if len(value) <= MAX_VALUE_LENGTH else "Der Wert"
+        notes.append(f"{shown} ist kein gültiger Wert für {_DISPLAY_REJECTED[key]}.")
+        return False
+    return on
 
 
 def _read_day(params: dict[str, str], key: str, notes: list[str]) -> date | None:

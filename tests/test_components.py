@@ -173,3 +173,158 @@ def test_palette_gives_each_module_and_status_group_its_own_colour():
     colours = [*theme.MODULE_COLOURS.values(), *theme.STATUS_GROUP_COLOURS.values()]
     assert len(set(colours)) == len(colours) == 7
     assert set(colours) <= set(theme.OKABE_ITO.values())
+
+
+# -- display modes and chart descriptions ----------------------------------------------------
+
+MONTHS = [{"month": f"2025-{m:02d}", "active": a}
+          for m, a in zip(range(1, 12), [411, 395, 407, 412, 402, 412, 406, 408, 423, 434, None],
+                          strict=True)]
+
+
+def test_presentation_prints_every_value_and_no_font_below_16():
+    # 11 bars with max_labelled=6: the normal view leaves the values to the table
+    fig = charts.monthly_active(MONTHS, K, height=charts.SMALL_HEIGHT, max_labelled=6)
+    (bar,) = fig.data
+    assert list(bar.text) == [""] * 10 + [f"<{NBSP}5"]
+    theme.adapt_figure(fig, presentation=True)
+    assert list(bar.text) == ["411", "395", "407", "412", "402", "412", "406", "408", "423",
+                              "434", f"<{NBSP}5"]
+    assert bar.textangle == -90  # three digits do not fit over a narrow bar upright
+    # text inside a dark blue bar is white, inside the grey placeholder dark
+    assert list(bar.insidetextfont.color) == ["#FFFFFF"] * 10 + [theme.TEXT]
+    assert fig.layout.uniformtext.minsize == 16
+    # month ticks of one year without the year (the slide's heading names it)
+    assert list(fig.layout.xaxis.ticktext) == ["Jan.", "Feb.", "März", "Apr.", "Mai", "Juni",
+                                               "Juli", "Aug.", "Sept.", "Okt.", "Nov."]
+    assert fig.layout.xaxis.tickvals[0] == "Jan. 2025"
+
+
+def test_presentation_prints_short_values_upright_and_raises_small_fonts():
+    rows = [{"month": "2025-01", "count": 10}, {"month": "2025-02", "count": None},
+            {"month": "2025-03", "count": 7}]
+    fig = charts.transitions_monthly(rows, K, max_labelled=1)
+    fig.update_xaxes(tickfont={"size": 11})
+    fig.add_annotation(text="klein", font={"size": 12})
+    theme.adapt_figure(fig, presentation=True)
+    (bar,) = fig.data
+    assert list(bar.text) == ["10", "<5", "7"] and bar.textangle == 0
+    assert fig.layout.xaxis.tickfont.size == 16
+    assert fig.layout.annotations[0].font.size == 16
+    assert bar.textfont.size >= 16
+
+
+def test_presentation_leaves_months_of_several_years_alone():
+    rows = [{"month": "2024-12", "active": 10}, {"month": "2025-01", "active": 12}]
+    fig = theme.adapt_figure(charts.monthly_active(rows, K), presentation=True)
+    assert fig.layout.xaxis.ticktext is None
+
+
+def test_high_contrast_swaps_the_template_but_keeps_the_meaning_of_colours():
+    modules = [{"module": "I", "utilisation": 0.5, "elapsed_share": 0.8},
+               {"module": "II", "utilisation": 0.7, "elapsed_share": 0.8}]
+    fig = charts.utilisation_by_module(modules)
+    before = list(fig.data[0].marker.color)
+    theme.adapt_figure(fig, high_contrast=True)
+    assert fig.layout.template.layout.font.color == "#000000"
+    assert fig.layout.template.layout.yaxis.gridcolor == theme.CONTRAST_GRID
+    assert list(fig.data[0].marker.color) == before == [theme.MODULE_COLOURS["I"],
+                                                        theme.MODULE_COLOURS["II"]]
+    assert theme.contrast_ratio(theme.CONTRAST_GRID) >= 3  # a grid line is a graphic: 3:1
+
+
+def test_graph_config_hides_the_mode_bar_on_a_projector():
+    assert theme.graph_config(presentation=True)["displayModeBar"] is False
+    assert "displayModeBar" not in theme.graph_config()
+    assert theme.graph_config(presentation=True)["locale"] == "de"
+
+
+def test_describe_names_every_value_in_german():
+    districts = [{"id": "N", "name": "Nord", "active": 1234, "per_fte": 1.5},
+                 {"id": "S", "name": "Süd", "active": None, "per_fte": None}]
+    text = charts.describe(charts.active_cases_by_district(districts, K))
+    assert text == f"Aktive Fälle: Nord 1.234, Süd <{NBSP}5."
+    # values the chart does not print are taken from the hover text
+    text = charts.describe(charts.monthly_active(MONTHS[:3], K, max_labelled=0))
+    assert text == "Aktive Fälle am Monatsende: Jan. 2025 411, Feb. 2025 395, März 2025 407."
+
+
+def test_describe_a_sankey_and_a_matrix():
+    from dashboard.components import transition_charts as tc
+
+    flows = [{"from": "GESTATTUNG", "to": "AE_SCHUTZ", "count": 9},
+             {"from": "DULDUNG", "to": "AE_25B", "count": None}]
+    text = charts.describe(tc.status_sankey(flows, K))
+    assert "Aufenthaltsgestattung (Asylverfahren) → Schutzstatus (§ 25 Abs. 1–3) 9" in text
+    assert f"→ Nachhaltige Integration (§ 25b) <{NBSP}5" in text
+    spheres = [{"from": "SGB2", "to": "SGB3", "count": 12}]
+    assert charts.describe(tc.sphere_flow_matrix(spheres, K)) == "SGB II → SGB III 12."
+
+
+def test_dress_wraps_every_graph_in_a_described_figure():
+    from dash import dcc, html
+
+    from dashboard import layout, urlstate
+    from dashboard.components.section import chart_section
+
+    state = urlstate.parse("?praesentation=1&kontrast=hoch", today=date(2025, 11, 15),
+                           min_cell=K, districts=set())
+    section = chart_section("demo", "Aktive Fälle je Monat",
+                            lambda: (charts.monthly_active(MONTHS[:2], K), None),
+                            className="kim-small")
+    page = layout.dress(html.Div([html.H1("Seite"), section]), state)
+    figures = []
+
+    def walk(node):
+        if isinstance(node, html.Div) and getattr(node, "role", None) == "figure":
+            figures.append(node)
+        for child in layout._children_list(node):
+            if not isinstance(child, str):
+                walk(child)
+
+    walk(page)
+    (figure,) = figures
+    assert figure.__getattribute__("aria-label") == "Diagramm: Aktive Fälle je Monat"
+    description, graph = figure.children
+    assert figure.__getattribute__("aria-describedby") == description.id == (
+        "demo-graph-beschreibung")
+    assert description.children == "Aktive Fälle am Monatsende: Jan. 2025 411, Feb. 2025 395."
+    assert isinstance(graph, dcc.Graph)
+    assert graph.config["displayModeBar"] is False
+    assert graph.figure.layout.height == layout.PRESENTATION_SMALL_HEIGHT
+    assert graph.figure.layout.template.layout.font.color == "#000000"
+
+
+def test_filter_bar_folds_into_one_line_in_presentation_mode():
+    from dash import html
+
+    from dashboard import urlstate
+
+    today = date(2025, 11, 15)
+    districts = [{"id": "NORD", "name": "Nord"}]
+    normal = urlstate.parse("?bezirk=NORD", today=today, min_cell=K, districts={"NORD"})
+    bar = filterbar.filter_bar(normal, districts, today, as_of=date(2025, 11, 14))
+    assert not isinstance(bar.children, html.Details)
+    shown = urlstate.parse("?bezirk=NORD&praesentation=1", today=today, min_cell=K,
+                           districts={"NORD"})
+    bar = filterbar.filter_bar(shown, districts, today, as_of=date(2025, 11, 14))
+    fold = bar.children
+    assert isinstance(fold, html.Details) and not getattr(fold, "open", False)
+    summary, controls = fold.children
+    assert [span.children for span in summary.children] == [
+        "01.01.–15.11.2025", "Bezirk Nord", "Vergleich: Vorjahreszeitraum", "Filter ändern",
+        "Datenstand: 14.11.2025"]
+    # the controls are still there (folded), so the filter callback keeps working
+    ids = set()
+
+    def walk(node):
+        if getattr(node, "id", None):
+            ids.add(node.id)
+        children = getattr(node, "children", None)
+        for child in children if isinstance(children, list) else [children]:
+            if child is not None and not isinstance(child, str):
+                walk(child)
+
+    walk(controls)
+    assert {filterbar.PRESET_ID, filterbar.FROM_ID, filterbar.TO_ID,
+            filterbar.DISTRICT_ID} <= ids

@@ -117,3 +117,38 @@ def test_presets_map_to_periods():
     assert urlstate.preset_of(state.filter, TODAY) == urlstate.PRESET_LAST_YEAR
     state = parse("?von=2024-01-02&bis=2024-12-31", today=TODAY, min_cell=5, districts=KNOWN)
     assert urlstate.preset_of(state.filter, TODAY) == urlstate.PRESET_CUSTOM
+
+
+def test_display_parameters_are_validated_and_carried():
+    state = parse("?praesentation=1&kontrast=hoch&jahr=2024", today=TODAY, min_cell=5,
+                  districts=KNOWN)
+    assert state.presentation and state.high_contrast
+    assert state.notes == ()
+    # links to other pages keep both modes (the mode survives navigation)
+    assert urlstate.link_search(state) == "?praesentation=1&kontrast=hoch&jahr=2024"
+    assert urlstate.search_for(state, district="NORD") == (
+        "?von=2025-01-01&bis=2025-11-15&bezirk=NORD&praesentation=1&kontrast=hoch&jahr=2024")
+    # canonical forms: upper case and blanks are read, "0"/"normal" mean off and are dropped
+    state = parse("?praesentation=0&kontrast=HOCH", today=TODAY, min_cell=5, districts=KNOWN)
+    assert not state.presentation and state.high_contrast
+    assert state.extra == (("kontrast", "hoch"),)
+    state = parse("?kontrast=normal", today=TODAY, min_cell=5, districts=KNOWN)
+    assert not state.high_contrast and state.extra == () and state.notes == ()
+
+
+def test_bad_display_values_fall_back_with_a_german_note():
+    state = parse("?praesentation=ja&kontrast=grell", today=TODAY, min_cell=5, districts=KNOWN)
+    assert not state.presentation and not state.high_contrast
+    assert state.extra == ()
+    assert state.notes == (
+        "„ja“ ist kein gültiger Wert für „praesentation“ (erlaubt: 1 oder 0); die "
+        "Präsentationsansicht bleibt aus.",
+        "„grell“ ist kein gültiger Wert für „kontrast“ (erlaubt: hoch oder normal); es gilt "
+        "die normale Darstellung.",
+    )
+    state = parse("?praesentation=1&praesentation=0", today=TODAY, min_cell=5, districts=KNOWN)
+    assert state.presentation
+    assert "mehrfach" in state.notes[0]
+    state = parse("?kontrast=" + "x" * 60, today=TODAY, min_cell=5, districts=KNOWN)
+    assert "x" * 40 not in state.notes[0] and not state.high_contrast
+

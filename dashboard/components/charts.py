@@ -9,6 +9,7 @@ Each bar carries customdata [id, text shown on hover], so pages can react to cli
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 import plotly.graph_objects as go
@@ -337,3 +338,80 @@ def utilisation_by_module(modules: Sequence[dict], title: str | None = None,
     _layout(fig, title=title, height=height, horizontal=False, values=every or [100],
             percent_axis=True, legend=True)
     return fig
+
+
+# -- text for screen readers --------------------------------------------------------------
+
+# A description names at most this many values; the table under the chart has them all.
+DESCRIBE_MAX_VALUES = 40
+
+
+def describe(fig: go.Figure) -> str:
+    """The figure's content in German words, for screen readers: per series its name and the
+    printed values ("Aktive Fälle: Nord 123, Süd < 5"), taken from what the chart shows (printed
+    values, else the builders' hover text); a Sankey as its flows, a matrix as its cells."""
+    parts: list[str] = []
+    count = 0
+    for trace in fig.data:
+        pairs = _trace_pairs(trace)
+        if not pairs:
+            continue
+        room = max(DESCRIBE_MAX_VALUES - count, 0)
+        shown = ", ".join(f"{label} {value}".strip() for label, value in pairs[:room])
+        if len(pairs) > room:
+            shown += (", …" if shown else "…")
+        count += min(len(pairs), room)
+        name = getattr(trace, "name", None)
+        parts.append(f"{name}: {shown}" if name else shown)
+    if not parts:
+        texts = [a.text for a in fig.layout.annotations or () if a.text]
+        return " ".join(texts) if texts else "Diagramm ohne Werte."
+    text = "; ".join(parts) + "."
+    if count >= DESCRIBE_MAX_VALUES:
+        text += " Alle Werte stehen in der Tabelle zum Diagramm."
+    return text
+
+
+def _plain(value) -> str:
+    text = "" if value is None else str(value)
+    for tag in ("<br>", "<b>", "</b>"):
+        text = text.replace(tag, " ")
+    # Collapse ordinary white space only: "< 5" keeps its no-break space.
+    return re.sub(r"[ \t\r\n]+", " ", text).strip()
+
+
+def _trace_pairs(trace) -> list[tuple[str, str]]:
+    kind = trace.type
+    if kind == "sankey":
+        labels = [_plain(c) for c in (trace.node.customdata or trace.node.label or ())]
+        values = trace.link.customdata or ()
+        pairs = []
+        for s, t, v in zip(trace.link.source or (), trace.link.target or (), values, strict=False):
+            if v and s < len(labels) and t < len(labels) and labels[s] and labels[t]:
+                pairs.append((f"{labels[s]} → {labels[t]}", _plain(v)))
+        return pairs
+    if kind == "heatmap":
+        pairs = []
+        for row, y in zip(trace.text or (), trace.y or (), strict=False):
+            for value, x in zip(row, trace.x or (), strict=False):
+                if value:
+                    pairs.append((f"{y} → {x}", _plain(value)))
+        return pairs
+    if kind not in ("bar", "scatter"):
+        return []
+    horizontal = getattr(trace, "orientation", None) == "h"
+    labels = trace.y if horizontal else trace.x
+    if labels is None or all(v is None for v in labels):
+        return []  # a legend-only entry
+    labels = list(labels)
+    texts = list(trace.text) if isinstance(trace.text, (list, tuple)) else []
+    custom = list(trace.customdata) if trace.customdata is not None else []
+    pairs = []
+    for i, label in enumerate(labels):
+        value = texts[i] if i < len(texts) and texts[i] else None
+        if value is None and i < len(custom):
+            c = custom[i]
+            value = c[1] if isinstance(c, (list, tuple)) and len(c) > 1 else None
+        if value:
+            pairs.append((_plain(label) if kind == "bar" else "", _plain(value)))
+    return pairs

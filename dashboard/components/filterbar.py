@@ -27,40 +27,66 @@ DISTRICT_ID = "filter-district"
 ALL_DISTRICTS = "alle"
 
 
-def filter_bar(state: urlstate.UrlState, districts: list[dict] | None, today: date) -> html.Div:
-    """The controls, showing the view of `state`."""
+def filter_bar(state: urlstate.UrlState, districts: list[dict] | None, today: date,
+               as_of: date | None = None) -> html.Div:
+    """The controls, showing the view of `state`. In presentation mode they fold into one line
+    with the period, the Bezirk and the Datenstand `as_of` (the header hides it there)."""
     f = state.filter
     preset = urlstate.preset_of(f, today)
     district_options = [{"label": "Alle Bezirke", "value": ALL_DISTRICTS}]
     district_options += [{"label": d["name"], "value": d["id"]} for d in districts or []]
-    return html.Div(
+    controls = dbc.Row(
         [
-            dbc.Row(
-                [
-                    dbc.Col(_labelled("Zeitraum", dbc.Select(
-                        id=PRESET_ID,
-                        options=[{"label": label, "value": key}
-                                 for key, (label, _fn) in urlstate.PRESETS.items()],
-                        value=preset,
-                    ), PRESET_ID), md=4, lg=3),
-                    dbc.Col(_labelled("von", _date_input(FROM_ID, f.period_from), FROM_ID),
-                            xs=6, md=2),
-                    dbc.Col(_labelled("bis (Stichtag)", _date_input(TO_ID, f.period_to), TO_ID),
-                            xs=6, md=2),
-                    dbc.Col(_labelled("Bezirk", dbc.Select(
-                        id=DISTRICT_ID, options=district_options,
-                        value=f.district or ALL_DISTRICTS,
-                        disabled=districts is None,
-                    ), DISTRICT_ID), md=4, lg=3),
-                    dbc.Col(html.Div(
-                        [html.Span("Gezeigt: ", className="visually-hidden"),
-                         fmt.period(f.period_from, f.period_to)],
-                        className="kim-period-summary", id="kim-period-summary",
-                    ), lg=2, className="d-none d-lg-flex align-items-end"),
-                ],
-                className="g-2 align-items-end",
-            ),
+            dbc.Col(_labelled("Zeitraum", dbc.Select(
+                id=PRESET_ID,
+                options=[{"label": label, "value": key}
+                         for key, (label, _fn) in urlstate.PRESETS.items()],
+                value=preset,
+            ), PRESET_ID), md=4, lg=3),
+            dbc.Col(_labelled("von", _date_input(FROM_ID, f.period_from), FROM_ID),
+                    xs=6, md=2),
+            dbc.Col(_labelled("bis (Stichtag)", _date_input(TO_ID, f.period_to), TO_ID),
+                    xs=6, md=2),
+            dbc.Col(_labelled("Bezirk", dbc.Select(
+                id=DISTRICT_ID, options=district_options,
+                value=f.district or ALL_DISTRICTS,
+                disabled=districts is None,
+            ), DISTRICT_ID), md=4, lg=3),
+            dbc.Col(html.Div(
+                [html.Span("Gezeigt: ", className="visually-hidden"),
+                 fmt.period(f.period_from, f.period_to)],
+                className="kim-period-summary", id="kim-period-summary",
+            ), lg=2, className="d-none d-lg-flex align-items-end"),
         ],
+        className="g-2 align-items-end",
+    )
+    if state.presentation:
+        # On a projector the filters fold into one line saying what is shown; a click (or Enter
+        # on the focused line) opens the controls.
+        names = {d["id"]: d["name"] for d in districts or []}
+        scope = ("Alle Bezirke" if f.district is None
+                 else f"Bezirk {names.get(f.district, f.district)}")
+        controls = html.Details(
+            [
+                html.Summary(
+                    [html.Span(fmt.period(f.period_from, f.period_to),
+                               className="kim-period-summary"),
+                     html.Span(scope),
+                     # Said once for all cards (which hide it on a projector); CSS shows it only
+                     # on the page with the cards.
+                     html.Span("Vergleich: Vorjahreszeitraum",
+                               className="kim-fold-compare"),
+                     html.Span("Filter ändern", className="kim-filter-fold-action"),
+                     html.Span(f"Datenstand: {fmt.day(as_of)}" if as_of else "",
+                               className="kim-fold-as-of")],
+                    id="kim-filter-summary",
+                ),
+                controls,
+            ],
+            className="kim-filter-fold",
+        )
+    return html.Div(
+        controls,
         className="kim-filterbar",
         role="search",
         **{"aria-label": "Filter"},

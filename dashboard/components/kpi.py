@@ -76,8 +76,13 @@ def kpi_card(
     ]
     if detail:
         body.append(html.Div(detail, className="kim-kpi-detail", id=f"{card_id}-detail"))
+    # "gegenüber …" in a span of its own: presentation mode hides it visually (screen readers
+    # still read it), so the change fits one line on a projector.
+    main, sep, against = delta.text.partition(" gegenüber ")
+    change_children = [main, html.Span(sep + against, className="kim-kpi-against")] if sep else [
+        delta.text]
     body.append(
-        html.Div(delta.text, className=f"kim-kpi-change kim-change-{delta.direction}",
+        html.Div(change_children, className=f"kim-kpi-change kim-change-{delta.direction}",
                  id=f"{card_id}-change")
     )
     style = {"borderTopColor": accent} if accent else None
