@@ -11,6 +11,8 @@ A page is one module in this package with
                wrap each figure in components.section.chart_section so failures stay local
     register_callbacks(app, data) -> None
                the page's own callbacks (e.g. a click that writes the URL); may do nothing
+    IN_NAV     optional, default True; False keeps a page out of the navigation and thereby out
+               of the slides (e.g. the print report /bericht, reached by its own link)
 Nothing in a page module runs at import: the app factory calls register_callbacks once per app.
 
 To add a page: write the module, then add it to PAGES below at its place in the order.
@@ -18,7 +20,7 @@ To add a page: write the module, then add it to PAGES below at its place in the 
 
 from __future__ import annotations
 
-from . import budget, caseload, data_status, overview, transitions
+from . import budget, caseload, data_status, overview, report_print, transitions
 
 PAGES = (
     overview,
@@ -26,7 +28,13 @@ PAGES = (
     budget,
     transitions,
     data_status,
+    report_print,  # IN_NAV = False
 )
+
+
+def in_nav(page) -> bool:
+    """Whether a page has a link in the navigation (and so is a slide in presentation mode)."""
+    return getattr(page, "IN_NAV", True)
 
 
 def by_path(pages=PAGES) -> dict[str, object]:

@@ -16,10 +16,11 @@ from queries import budget, caseload, transitions
 
 from .. import format as fmt
 from .. import theme
-from ..components import charts
+from ..components import budget_charts, charts
 from ..components.kpi import change, kpi_card
 from ..components.messages import error_message
 from ..components.section import chart_section
+from ..components.tables import Column, data_table
 from ..data import DataUnavailable
 
 log = logging.getLogger(__name__)
@@ -31,6 +32,12 @@ NAV_LABEL = "Überblick"
 CASELOAD_PATH = "/fallzahlen"
 BUDGET_PATH = "/budget"
 TRANSITIONS_PATH = "/statuswechsel"
+# The tables behind the small charts: not shown (the sentence and the theme's page carry the
+# numbers), only downloaded (components/section.py).
+CASELOAD_COLUMNS = (Column("month", "Monat", "month"),
+                    Column("active", "aktive Fälle am Monatsende", "count"))
+TRANSITION_COLUMNS = (Column("month", "Monat", "month"),
+                      Column("count", "Statuswechsel", "count"))
 # A small chart prints values on at most this many bars (more would overlap); its sentence and
 # the theme's page carry the numbers.
 SMALL_LABELLED_BARS = 6
@@ -70,6 +77,13 @@ def _district_name(view) -> str:
         if d["id"] == view.filter.district:
             return d["name"]
     return view.filter.district
+
+
+def headline_cards(view) -> dbc.Row:
+    """The headline cards for `view`, each against the same period a year earlier (the print
+    report /bericht shows the same cards)."""
+    prev = view.filter.previous_year()
+    return _cards(view, prev, fmt.period(prev.period_from, prev.period_to))
 
 
 def _guard(build, what: str):
@@ -164,7 +178,8 @@ def _caseload_chart(view):
             f"Aktive Fälle am Monatsende: {fmt.month_long(rows[0]['month'])} "
             f"{fmt.count(rows[0]['active'], k)}, {fmt.month_long(rows[-1]['month'])} "
             f"{fmt.count(rows[-1]['active'], k)}."
-        )
+        ), data_table("overview-caseload-table", CASELOAD_COLUMNS, rows, min_cell=k,
+                      caption="Aktive Fälle am Monatsende")
 
     return chart_section("overview-caseload", "Fallzahlen", build,
                          link=_link(view, CASELOAD_PATH, "Fallzahlen"), className="kim-small")
@@ -182,7 +197,9 @@ def _budget_chart(view):
         elapsed = fmt.percent(b["modules"][0]["elapsed_share"])
         return fig, _sentence(
             f"Ausgegeben {b['year']}: {', '.join(parts)}; vergangen: {elapsed} des Jahres."
-        )
+        ), data_table("overview-budget-table", budget_charts.MODULE_COLUMNS,
+                      budget_charts.module_rows(b), min_cell=view.min_cell,
+                      caption=f"Mittelabfluss je Modul {b['year']}")
 
     return chart_section("overview-budget", "Mittelabfluss", build,
                          link=_link(view, BUDGET_PATH, "Mittelabfluss"), className="kim-small")
@@ -202,7 +219,8 @@ def _transitions_chart(view):
             f"Im Zeitraum {fmt.count(total['total'], k)} Statuswechsel, darunter "
             f"{fmt.count(total['bleiberecht'], k)} ins Bleiberecht und "
             f"{fmt.count(total['einbuergerungen'], k)} Einbürgerungen."
-        )
+        ), data_table("overview-transitions-table", TRANSITION_COLUMNS, rows, min_cell=k,
+                      caption="Statuswechsel je Monat")
 
     return chart_section("overview-transitions", "Statuswechsel", build,
                          link=_link(view, TRANSITIONS_PATH, "Statuswechsel"),
