@@ -2,7 +2,13 @@
 
 Cells are formatted in Python (dashboard/format.py, the same code as the chart labels) and sent
 as a companion field `<field>__text`; the grid shows that text but sorts by the raw number, so
-"1.234" sorts after "987". The downloads a colleague adds can reuse `Column` and the rows.
+"1.234" sorts after "987". The grid object also keeps its `Column`s and caption as Python
+attributes (`GRID_COLUMNS`, `GRID_CAPTION`, never sent to the browser), so dashboard/downloads.py
+writes CSV and XLSX from exactly the rows the grid shows.
+
+Suppression: a "count" cell holds None (shown "< K") when the query suppressed it; a count from 1
+to K-1 that reaches a table unsuppressed is suppressed here too, so neither the grid's rowData
+(which the browser receives) nor a download can carry it.
 """
 
 from __future__ import annotations
@@ -16,13 +22,16 @@ from dash import html
 from .. import format as fmt
 
 TEXT_SUFFIX = "__text"
+GRID_COLUMNS = "_kim_columns"
+GRID_CAPTION = "_kim_caption"
 
 
 @dataclass(frozen=True)
 class Column:
     field: str
     header: str
-    # "text", "count" (persons/cases: suppressed -> "< K"), "number", "percent", "euro", "month"
+    # "text", "count" (persons/cases: suppressed -> "< K"), "number", "percent" (a ratio),
+    # "euro" (integer cents), "month" ("YYYY-MM"), "date" (datetime.date)
     kind: str = "text"
     decimals: int = 0
 
@@ -39,7 +48,16 @@ def _formatter(column: Column, min_cell: int) -> Callable[[object], str]:
         return lambda v: fmt.euro(v, decimals)
     if kind == "month":
         return lambda v: fmt.month_long(v) if v else fmt.MISSING
+    if kind == "date":
+        return fmt.day
     return lambda v: fmt.MISSING if v is None else str(v)
+
+
+def suppress_count(value: object, min_cell: int) -> object:
+    """A count as it may be shown: 1 … K-1 become None ("< K"); anything else unchanged."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and 0 < value < min_cell:
+        return None
+    return value
 
 
 def table_rows(columns: Sequence[Column], rows: Sequence[dict], min_cell: int) -> list[dict]:
@@ -50,6 +68,8 @@ def table_rows(columns: Sequence[Column], rows: Sequence[dict], min_cell: int) -
         item = {}
         for column in columns:
             value = row.get(column.field)
+            if column.kind == "count":
+                value = suppress_count(value, min_cell)
             item[column.field] = value
             item[column.field + TEXT_SUFFIX] = formatters[column.field](value)
         out.append(item)
@@ -67,7 +87,7 @@ def data_table(
     """A read-only grid that shows every row (no inner scrolling, so it prints)."""
     column_defs = []
     for c in columns:
-        numeric = c.kind != "text" and c.kind != "month"
+        numeric = c.kind not in ("text", "month", "date")
         column_defs.append({
             "field": c.field,
             "headerName": c.header,
@@ -93,6 +113,8 @@ def data_table(
         className="kim-table",
         style={"width": "100%"},
     )
+    setattr(grid, GRID_COLUMNS, tuple(columns))
+    setattr(grid, GRID_CAPTION, caption)
     # A region with the caption as its name, so screen readers announce what the table shows.
     return html.Div(grid, role="region", className="kim-table-wrap", **{"aria-label": caption})
 

@@ -132,15 +132,16 @@ def _districts_block(view, figures) -> html.Div:
     districts = figures["districts"]
     totals = {"name": "Kreis gesamt", **figures["total"]}
 
+    # Both charts stand on the one table under them: it is their download (section.py).
     def active():
         if not districts:
             return None
-        return charts.active_cases_by_district(districts, k), None
+        return charts.active_cases_by_district(districts, k), None, table
 
     def per_fte():
         if not districts:
             return None
-        return charts.caseload_per_fte_by_district(districts, k), None
+        return charts.caseload_per_fte_by_district(districts, k), None, table
 
     table = data_table("caseload-districts-table", DISTRICT_COLUMNS, [*districts, totals],
                        min_cell=k, caption="Fallzahlen je Bezirk") if districts else None

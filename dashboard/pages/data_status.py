@@ -18,6 +18,7 @@ from dash import html
 from queries import meta, quality, schema
 
 from .. import format as fmt
+from ..components.section import record_table
 from ..components.tables import Column, data_table
 
 PATH = "/daten"
@@ -87,8 +88,9 @@ def layout(view) -> html.Div:
                     html.Div(html.H2("Importe", className="kim-section-title"),
                              className="kim-section-head"),
                     html.P(runs_summary(runs), className="kim-section-note", id="data-runs-note"),
-                    data_table("data-runs-table", RUN_COLUMNS, run_rows(runs), min_cell=k,
-                               caption="Importläufe, neueste zuerst") if runs else None,
+                    *_with_links("data-runs", "Importe", data_table(
+                        "data-runs-table", RUN_COLUMNS, run_rows(runs), min_cell=k,
+                        caption="Importläufe, neueste zuerst") if runs else None),
                 ],
                 id="data-runs", className="kim-section",
             ),
@@ -96,13 +98,19 @@ def layout(view) -> html.Div:
                 [
                     html.Div(html.H2("Zeilen je Tabelle", className="kim-section-title"),
                              className="kim-section-head"),
-                    data_table("data-counts-table", COUNT_COLUMNS, count_rows(counts),
-                               min_cell=k, caption="Zeilen je Tabelle"),
+                    *_with_links("data-counts", "Zeilen je Tabelle", data_table(
+                        "data-counts-table", COUNT_COLUMNS, count_rows(counts), min_cell=k,
+                        caption="Zeilen je Tabelle")),
                 ],
                 id="data-counts", className="kim-section",
             ),
         ]
     )
+
+
+def _with_links(section_id: str, title: str, table) -> list:
+    """The table and, where the page is drawn with downloads, its CSV/Excel links."""
+    return [table, record_table(section_id, title, table)]
 
 
 def register_callbacks(app, data) -> None:
