@@ -28,8 +28,9 @@ run: $(STAMP) $(DB)
 test: $(STAMP)
 	$(PY) -m pytest -q
 
+# make bench BENCH_ARGS='--scale S --calls 10'  (see benchmarks/README.md)
 bench: $(STAMP)
-	$(PY) benchmarks/run.py
+	$(PY) benchmarks/run.py $(BENCH_ARGS)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

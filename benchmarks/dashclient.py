@@ -164,11 +164,14 @@ class DashClient:
             self._layout = self._get_json("/_dash-layout")
         return copy.deepcopy(self._layout)
 
-    def page_paths(self) -> list[str]:
-        """Internal links of the start page once drawn (the navigation): the pages to load."""
+    def page_paths(self, nav_id: str = "kim-nav") -> list[str]:
+        """Internal links of the start page's navigation (the element `nav_id`, else the whole
+        page) once drawn: the pages to load. Downloads and the print view are no pages."""
         _calls, state = self.load("/", "")
         paths = ["/"]
-        for comp in walk_components(state.root):
+        nav = next((c for c in walk_components(state.root) if c["props"].get("id") == nav_id),
+                   state.root)
+        for comp in walk_components(nav):
             href = comp["props"].get("href")
             if isinstance(href, str) and href.startswith("/") and not href.startswith("//"):
                 path = href.split("?")[0].split("#")[0]

@@ -561,10 +561,25 @@ def machine() -> dict:
     import sqlite3
 
     return {"cpu": cpu, "cores": os.cpu_count(), "memory_gb": round(mem / 1024 / 1024, 1),
+            "disk": disk(), "load_average": os.getloadavg(),
             "kernel": platform.release(), "python": platform.python_version(),
             "sqlite": sqlite3.sqlite_version, "postgresql": pg,
             "sqlalchemy": sqlalchemy.__version__,
             "note": "shared with colleagues running tests during the run"}
+
+
+def disk() -> str:
+    """The block device under instance/bench: name, size, and what the kernel says it is."""
+    try:
+        dev = os.stat(datasets.BENCH_DIR if datasets.BENCH_DIR.exists() else ROOT).st_dev
+        sys_dev = Path(f"/sys/dev/block/{os.major(dev)}:{os.minor(dev)}").resolve()
+        block = sys_dev if (sys_dev / "queue").exists() else sys_dev.parent
+        size_gb = int((block / "size").read_text()) * 512 / 1e9
+        rotational = (block / "queue" / "rotational").read_text().strip() == "1"
+        kind = "rotational" if rotational else "non-rotational"
+        return f"{block.name}, {size_gb:.0f} GB, {kind} (as the kernel reports it)"
+    except (OSError, ValueError):
+        return "unknown"
 
 
 def fmt(value, spec=".0f", none="–") -> str:
@@ -573,6 +588,12 @@ def fmt(value, spec=".0f", none="–") -> str:
 
 def print_table(result: dict) -> None:
     out = sys.stdout
+    m = result["machine"]
+    out.write(f"Machine: {m['cpu']}, {m['cores']} cores, {m['memory_gb']} GB RAM, "
+              f"disk {m['disk']}; "
+              f"Python {m['python']}, SQLite {m['sqlite']}, PostgreSQL {m['postgresql']}; "
+              f"load average {m['load_average'][0]:.1f} at the start, "
+              f"{m.get('load_average_end', [0])[0]:.1f} at the end\n")
     for run in result["runs"]:
         out.write(f"\n## {run['scale']} on {run['backend']} ({run['persons']} persons, "
                   f"data until {run['until']}; {run['requests']} requests, "
@@ -704,6 +725,7 @@ def main(argv: list[str] | None = None) -> int:
             result["runs"].append(summary)
             if scale == "L" and not args.no_import:
                 result["imports"].append(import_timing(ds.url, backend))
+    result["machine"]["load_average_end"] = os.getloadavg()
     result["missed"] = missed_targets(result)
     result["finished"] = datetime.now().isoformat(timespec="seconds")
     out_path.parent.mkdir(parents=True, exist_ok=True)

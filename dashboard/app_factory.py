@@ -30,9 +30,9 @@ from flask_caching import Cache
 
 from queries import db
 
+from . import downloads, response_cache, security, urlstate
 from . import layout as frame
 from . import pages as page_registry
-from . import security, urlstate
 from .components import filterbar
 from .components.messages import database_banner, error_message, url_notes
 from .data import Data, DataUnavailable
@@ -105,6 +105,8 @@ def create_app(
     cache.init_app(app.server)
     data = Data(database_url, min_cell=k, cache=cache, today=today)
     app.server.config["KIM_DATA"] = data  # for the WSGI side (health checks, later downloads)
+    # Download routes; the pages come back drawing download links under their charts.
+    page_list = downloads.install(app, data, page_list)
 
     app.layout = frame.shell()
     _register_router(app, data, page_list)
@@ -115,6 +117,8 @@ def create_app(
     # registered by now.
     settings = auth_settings if auth_settings is not None else security.AuthSettings.from_env()
     security.install(app.server, settings, list(app.csp_hashes()))
+    # After security: requests are authenticated before a cached answer is looked up.
+    response_cache.install(app, data, config)
 
     @app.server.errorhandler(DataUnavailable)
     def _database_away(exc: DataUnavailable):
@@ -186,7 +190,7 @@ def render(app: dash.Dash, data: Data, pages: Sequence, pathname: str | None,
             view = frame.View(pathname=page.PATH, state=state, data=data,
                               kreis_name=frame.kreis_text(kreis), href=href)
             try:
-                content = page.layout(view)
+                content = frame.dress(page.layout(view), state)  # display modes, chart texts
             except DataUnavailable as exc:
                 banner = database_banner(str(exc))
             except security.AccessDenied:
@@ -197,7 +201,7 @@ def render(app: dash.Dash, data: Data, pages: Sequence, pathname: str | None,
 
     nav = frame.nav_links(
         [_RelativePage(p, app.get_relative_path(p.PATH)) for p in pages
-         if security.can(page_permission(p))],
+         if page_registry.in_nav(p) and security.can(page_permission(p))],
         app.get_relative_path(page.PATH) if page else "",
         link_search,
     )
@@ -209,7 +213,7 @@ def render(app: dash.Dash, data: Data, pages: Sequence, pathname: str | None,
         frame.data_as_of_text(as_of) if banner is None or as_of else "",
         nav,
         notes,
-        filterbar.filter_bar(state, districts, today),
+        filterbar.filter_bar(state, districts, today, as_of=as_of),
         content,
         title,
     )
