@@ -136,6 +136,20 @@ def test_monthly_bars_show_suppressed_months_as_labelled_stubs():
     ]
 
 
+def test_count_axis_has_whole_number_ticks():
+    # Only suppressed months: the axis runs to K × 1,2 = 6 in steps of 1, never 0,2 … 1,2.
+    only_small = [{"month": "2025-01", "bleiberecht": None, "einbuergerungen": 0}]
+    axis = tc.bleiberecht_monthly(only_small, K).layout.yaxis
+    assert list(axis.range) == [0, 6.0] and axis.dtick == 1
+    # Largest shown count 7: up to 8,4 in steps of 2; MONTHLY's 7 is Feb's Einbürgerungen.
+    axis = tc.bleiberecht_monthly(MONTHLY, K).layout.yaxis
+    assert list(axis.range) == pytest.approx([0, 8.4]) and axis.dtick == 2
+    # Large counts: plotly chooses the ticks.
+    big = [{"month": "2025-01", "bleiberecht": 40, "einbuergerungen": 12}]
+    axis = tc.bleiberecht_monthly(big, K).layout.yaxis
+    assert list(axis.range) == pytest.approx([0, 48]) and axis.dtick is None
+
+
 def test_monthly_bars_without_any_event_say_so():
     rows = [{"month": "2025-01", "bleiberecht": 0, "einbuergerungen": 0}]
     fig = tc.bleiberecht_monthly(rows, K)

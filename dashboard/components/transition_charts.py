@@ -396,9 +396,7 @@ def bleiberecht_monthly(rows: list[dict], min_cell: int) -> go.Figure:
     if len(rows) > 18:
         # Five years of months: numbers on every bar would overlap; the table has them.
         fig.update_traces(texttemplate="", selector={"type": "bar"})
-    shown = [v for v in values if v is not None]
-    fig.update_layout(barmode="group", yaxis={"rangemode": "tozero",
-                                              "range": [0, max(shown + [1]) * 1.2]})
+    fig.update_layout(barmode="group", yaxis=_count_axis(values, min_cell))
     return _layout(fig, 380)
 
 
@@ -410,10 +408,19 @@ def sphere_gaps(rows: list[dict], min_cell: int) -> go.Figure:
     x = [GAP_LABELS.get(r["bucket"], r["bucket"]) for r in rows]
     fig = go.Figure(_count_bars(x, values, min_cell, "Rechtskreiswechsel", SPHERE_COLOUR,
                                 _stub(values, min_cell)))
-    shown = [v for v in values if v is not None]
     fig.update_layout(showlegend=None in values, barmode="group",
-                      yaxis={"range": [0, max(shown + [1]) * 1.2]})
+                      yaxis=_count_axis(values, min_cell))
     return _layout(fig, 360)
+
+
+def _count_axis(values: list[int | None], min_cell: int) -> dict:
+    """A y axis for counts of persons: from 0 to a fifth above the highest bar (suppressed bars
+    are drawn up to K), whole-number ticks only; a count axis reading 0,2 … 1,2 makes no sense."""
+    top = max([v for v in values if v is not None] + [min_cell, 1]) * 1.2
+    axis = {"rangemode": "tozero", "range": [0, top]}
+    if top <= 12:
+        axis["dtick"] = 1 if top <= 6 else 2
+    return axis
 
 
 def sphere_flow_matrix(flows: list[dict], min_cell: int) -> go.Figure:
