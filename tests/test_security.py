@@ -356,3 +356,21 @@ def test_unexpected_error_and_database_outage_on_plain_routes(demo_db):
     assert away.get_data(as_text=True) == dashboard_data.UNAVAILABLE_MESSAGE
     assert away.headers["Retry-After"] == "30"
     assert "Content-Security-Policy" in away.headers
+
+
+def test_datenstand_lists_pseudonyms_only_for_verwaltung(demo_db, basic_server):
+    """The demo has open cases without a case manager; their case pseudonyms appear on /daten
+    for verwaltung, not for koordination (lenkungsgruppe does not get the page at all)."""
+    from queries import db as queries_db
+    from queries import quality
+
+    engine = queries_db.reader_engine(demo_db)
+    with engine.connect() as conn:  # the page's Stichtag: the default period's end, TODAY
+        warnings = quality.quality_warnings(conn, TODAY)
+    engine.dispose()
+    case_warning = next(w for w in warnings if w["subject"] == "case" and w["count"])
+    example = case_warning["examples"][0]
+    vw = page_of(route(session_for("vw"), basic_server, "/daten"))
+    ko = page_of(route(session_for("ko"), basic_server, "/daten"))
+    assert example in vw and "Pseudonyme" in vw
+    assert example not in ko and "nicht aufgelistet" in ko

@@ -1,11 +1,10 @@
 """Datenstand (/daten): the import history, the row count of every table, and the data-quality
 warnings of queries/quality.py for the Stichtag of the filter.
 
-Pseudonyms of cases and persons are not listed here: the page is shown to everyone who may see
-the dashboard, and naming the affected pseudonyms is for the roles that correct the source data
-(a later permission). Booking numbers and position ids carry no personal data and are listed, so
-the finance office can act on them. Counts of cases and persons are suppressed below K as on
-every other page.
+Pseudonyms of cases and persons are listed only for the role `verwaltung` (permission
+"pseudonyms"), which corrects the source data; `koordination` reads the counts only. Booking
+numbers and position ids carry no personal data and are listed, so the finance office can act on
+them. Counts of cases and persons are suppressed below K as on every other page.
 """
 
 from __future__ import annotations
@@ -20,6 +19,7 @@ from queries import meta, quality, schema
 from .. import format as fmt
 from ..components.section import record_table
 from ..components.tables import Column, data_table
+from ..security import can
 
 PATH = "/daten"
 TITLE = "Datenstand"
@@ -30,7 +30,8 @@ RUN_LIMIT = 50
 OUTCOMES = {"OK": "erfolgreich", "REFUSED": "abgelehnt"}
 # Subjects whose identifiers are pseudonyms of people or their cases (see module docstring).
 PERSONAL_SUBJECTS = {"case": "Fälle", "person": "Personen"}
-LISTED_SUBJECTS = {"booking": "Buchungsnummern", "position": "Stellen"}
+LISTED_SUBJECTS = {"booking": "Buchungsnummern", "position": "Stellen",
+                   "case": "Fälle (Pseudonyme)", "person": "Personen (Pseudonyme)"}
 
 TABLE_LABELS = {
     "district": "Bezirke",
@@ -137,13 +138,16 @@ def warning_card(w: dict, k: int) -> dbc.Card:
         html.Div(count_text, className="kim-kpi-value", id=f"quality-{w['key']}-count"),
         html.P(w["description"], className="kim-kpi-detail mb-1"),
     ]
-    if w["count"] and not personal:
+    # Pseudonyms only for the role that corrects the source data (Data.call has already removed
+    # them for every other role; the check here keeps the wording right).
+    listed = not personal or (can("pseudonyms") and bool(w["examples"]))
+    if w["count"] and listed:
         body.append(html.P(
             f"{LISTED_SUBJECTS.get(w['subject'], 'Einträge')}: {', '.join(w['examples'])}"
             + (" …" if w["count"] > len(w["examples"]) else ""),
             className="kim-kpi-detail mb-0", id=f"quality-{w['key']}-examples",
         ))
-    elif w["count"] and personal:
+    elif w["count"]:
         body.append(html.P(
             f"Die betroffenen {PERSONAL_SUBJECTS[w['subject']]} sind in den Quellsystemen "
             "unter ihren Pseudonymen zu finden; sie werden hier nicht aufgelistet.",
