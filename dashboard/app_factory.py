@@ -160,13 +160,15 @@ def render(app: dash.Dash, data: Data, pages: Sequence, pathname: str | None,
     banner = None
     try:
         districts = data.districts()
+        municipalities = data.municipality_districts()
         kreis = data.kreis_name()
         as_of = data.data_as_of()
     except DataUnavailable as exc:
-        districts, kreis, as_of = None, None, None
+        districts, municipalities, kreis, as_of = None, None, None, None
         banner = database_banner(str(exc))
     known = {d["id"] for d in districts} if districts is not None else None
-    state = urlstate.parse(search, today=today, min_cell=data.min_cell, districts=known)
+    state = urlstate.parse(search, today=today, min_cell=data.min_cell, districts=known,
+                           municipalities=municipalities)
     by_path = {p.PATH.strip("/"): p for p in pages}
     try:
         page = by_path.get(app.strip_relative_path(pathname or "/") or "")

@@ -198,6 +198,10 @@ class Data:
     def districts(self) -> list[dict]:
         return self.call(meta.districts)
 
+    def municipality_districts(self) -> dict[str, str | None]:
+        """AGS -> district id of every Gemeinde (to validate the URL's `gemeinde`)."""
+        return {m["ags"]: m["district_id"] for m in self.call(meta.municipalities)}
+
     def kreis_name(self) -> str:
         return self.call(meta.kreis_name)
 

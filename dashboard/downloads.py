@@ -70,6 +70,7 @@ MAX_QUERY_LENGTH = 2048
 # drawing them with a refusal): asking for their download is then answered 403, not 404.
 SECTION_PERMISSIONS = {
     ("fallzahlen", "caseload-staff"): "staff_level",
+    ("fallzahlen", "caseload-municipality-staff"): "staff_level",
 }
 
 CSV_MIMETYPE = "text/csv; charset=utf-8"
@@ -230,7 +231,8 @@ def _draw(app: dash.Dash, data: Data, by_slug: dict, slug: str) -> Drawing:
     kreis = data.kreis_name()
     as_of = data.data_as_of()
     state = urlstate.parse("?" + query, today=data.today(), min_cell=data.min_cell,
-                           districts={d["id"] for d in districts})
+                           districts={d["id"] for d in districts},
+                           municipalities=data.municipality_districts())
     link_search = urlstate.link_search(state)
 
     def href(path: str, **changes) -> str | None:

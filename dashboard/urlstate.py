@@ -6,6 +6,12 @@ Parameters (all optional):
     bis=YYYY-MM-DD   last day of the period, the reference day ("Stichtag") of every figure
     bezirk=ID        one district; on /fallzahlen this is also the drill-down level
                      (no bezirk: Kreis → Bezirke; bezirk: Bezirk → Gemeinden and Case Manager)
+    gemeinde=AGS     one municipality of that district (8-digit AGS): on /fallzahlen the level
+                     below the Bezirk (its case managers). Only together with bezirk; an AGS of
+                     another district, an unknown one or garbage is dropped with a note
+                     (`municipalities`, AGS → district id, checks it; without it, e.g. while
+                     the database is away, a syntactically sound AGS is kept and the page
+                     checks it). Changing the district drops it.
     praesentation=1  presentation mode (projector: large type, arrow keys step through pages);
                      0 or empty: off
     kontrast=hoch    the high-contrast theme; normal or empty: the normal one
@@ -22,7 +28,7 @@ server setting and deliberately not a URL parameter: a link must not lower the p
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from urllib.parse import parse_qsl, urlencode
@@ -35,9 +41,10 @@ from . import format as fmt
 PARAM_FROM = "von"
 PARAM_TO = "bis"
 PARAM_DISTRICT = "bezirk"
+PARAM_MUNICIPALITY = "gemeinde"
 PARAM_PRESENTATION = "praesentation"
 PARAM_CONTRAST = "kontrast"
-KNOWN_PARAMS = (PARAM_FROM, PARAM_TO, PARAM_DISTRICT)
+KNOWN_PARAMS = (PARAM_FROM, PARAM_TO, PARAM_DISTRICT, PARAM_MUNICIPALITY)
 DISPLAY_PARAMS = (PARAM_PRESENTATION, PARAM_CONTRAST)
 PRESENTATION_ON = "1"
 CONTRAST_HIGH = "hoch"
@@ -57,6 +64,7 @@ MAX_VALUE_LENGTH = 64
 # How much of a rejected value a note repeats to the reader.
 ECHO_LENGTH = 30
 _DISTRICT_SYNTAX = re.compile(r"^[A-Za-z0-9_.\-]{1,64}$")
+_AGS_SYNTAX = re.compile(r"^[0-9]{8}$")
 
 PRESET_THIS_YEAR = "jahr"
 PRESET_LAST_YEAR = "vorjahr"
@@ -85,8 +93,10 @@ class UrlState:
     notes: tuple[str, ...] = ()
     # Parameters this module does not know, kept in their order for writing back.
     extra: tuple[tuple[str, str], ...] = field(default_factory=tuple)
-    # Whether the URL named any of von/bis/bezirk (False: the plain default view).
+    # Whether the URL named any of von/bis/bezirk/gemeinde (False: the plain default view).
     explicit: bool = False
+    # The municipality (AGS) of the drill-down level below the district; only with a district.
+    municipality: str | None = None
 
     @property
     def district(self) -> str | None:
@@ -146,11 +156,13 @@ def parse(
     today: date,
     min_cell: int,
     districts: Collection[str] | None = None,
+    municipalities: Mapping[str, str | None] | None = None,
 ) -> UrlState:
     """Read a query string ("?von=…&bis=…&bezirk=…") into a UrlState.
 
     `districts` are the known district ids; None when they cannot be looked up (the database is
-    away), in which case a syntactically sound id is kept.
+    away), in which case a syntactically sound id is kept. `municipalities` maps each known AGS
+    to its district id; None: a syntactically sound AGS is kept (the page checks it).
     """
     if not isinstance(search, str):
         search = None  # a forged callback value (number, list, …): the default view applies
@@ -176,6 +188,7 @@ def parse(
     first = _read_day(params, PARAM_FROM, notes)
     last = _read_day(params, PARAM_TO, notes)
     district = _read_district(params, districts, notes)
+    municipality = _read_municipality(params, district, municipalities, notes)
     default = default_filter(today, min_cell)
 
     if first is None and last is None:
@@ -195,7 +208,8 @@ def parse(
     except FilterError as exc:
         notes.append(f"{exc}; es gilt der Standardzeitraum (dieses Jahr bis heute).")
         f = default.with_district(district)
-    return UrlState(filter=f, notes=tuple(notes), extra=tuple(extra), explicit=bool(params))
+    return UrlState(filter=f, notes=tuple(notes), extra=tuple(extra), explicit=bool(params),
+                    municipality=municipality)
 
 
 def _read_display(key: str, value: str, notes: list[str]) -> bool:
@@ -247,29 +261,75 @@ def _read_district(
     return raw
 
 
+def _read_municipality(
+    params: dict[str, str],
+    district: str | None,
+    municipalities: Mapping[str, str | None] | None,
+    notes: list[str],
+) -> str | None:
+    raw = params.get(PARAM_MUNICIPALITY)
+    if raw is None or raw == "":
+        return None
+    if len(raw) > MAX_VALUE_LENGTH:
+        notes.append("Der Wert für die Gemeinde ist zu lang; es wird keine Gemeinde gezeigt.")
+        return None
+    if not _AGS_SYNTAX.match(raw):
+        notes.append(f"{_echo(raw)} ist kein gültiger Gemeindeschlüssel (8 Ziffern); es wird "
+                     "keine einzelne Gemeinde gezeigt.")
+        return None
+    if municipalities is not None and raw not in municipalities:
+        notes.append(f"Eine Gemeinde mit dem Schlüssel {_echo(raw)} gibt es nicht; es wird keine "
+                     "einzelne Gemeinde gezeigt.")
+        return None
+    if district is None:
+        notes.append(f"Die Gemeinde {_echo(raw)} kann nur zusammen mit ihrem Bezirk gewählt "
+                     "werden; es wird keine einzelne Gemeinde gezeigt.")
+        return None
+    if municipalities is not None and municipalities[raw] != district:
+        notes.append(municipality_note(raw, district))
+        return None
+    return raw
+
+
+def municipality_note(ags: str, district: str) -> str:
+    """The note for a municipality (AGS) that is not one of the district's."""
+    return (f"Die Gemeinde {_echo(ags)} gehört nicht zum Bezirk {_echo(district)}; es wird der "
+            "ganze Bezirk gezeigt.")
+
+
 def to_search(
     period_from: date,
     period_to: date,
     district: str | None = None,
     extra: Iterable[tuple[str, str]] = (),
+    municipality: str | None = None,
 ) -> str:
     """The query string for a view, with the period always explicit, so a copied link shows the
-    same period tomorrow."""
+    same period tomorrow. A municipality is written only together with its district."""
     pairs = [(PARAM_FROM, period_from.isoformat()), (PARAM_TO, period_to.isoformat())]
     if district:
         pairs.append((PARAM_DISTRICT, district))
+        if municipality:
+            pairs.append((PARAM_MUNICIPALITY, municipality))
     pairs.extend(extra)
     return "?" + urlencode(pairs)
 
 
 def search_for(state: UrlState, **changes) -> str:
-    """The query string of `state` with some parts changed (period_from, period_to, district)."""
+    """The query string of `state` with some parts changed (period_from, period_to, district,
+    municipality). A change of the district drops the municipality unless one is given."""
     f = state.filter
+    district = changes["district"] if "district" in changes else f.district
+    if "municipality" in changes:
+        municipality = changes["municipality"]
+    else:
+        municipality = state.municipality if district == f.district else None
     return to_search(
         changes.get("period_from", f.period_from),
         changes.get("period_to", f.period_to),
-        changes["district"] if "district" in changes else f.district,
+        district,
         state.extra,
+        municipality,
     )
 
 

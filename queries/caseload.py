@@ -102,12 +102,14 @@ def _first_of_month(day: date) -> date:
 
 
 def _case_sums(
-    conn: Connection, key: str | None, lo: date | None, hi: date, district_id: str | None
+    conn: Connection, key: str | None, lo: date | None, hi: date, district_id: str | None,
+    municipality_ags: str | None = None,
 ) -> dict[tuple, tuple[int, int]]:
     """{(key value, month start): (opened, closed)} over the days lo … hi (lo None: all before).
 
     From the derived tables (derived.py): whole months from case_month, the days of the first
-    and the last month from case_day. `key` is "municipality_ags", "staff_id" or None.
+    and the last month from case_day. `key` is "municipality_ags", "staff_id" or None;
+    `municipality_ags` restricts the sums to the cases of one municipality.
     """
     hi_month = _first_of_month(hi)
     parts = []  # (table, date column, condition)
@@ -133,6 +135,8 @@ def _case_sums(
             table.c.closed,
         ]
         query = select(*columns).where(condition)
+        if municipality_ags is not None:
+            query = query.where(table.c.municipality_ags == municipality_ags)
         if district_id is not None:
             query = query.join(_mun, _mun.c.ags == table.c.municipality_ags).where(
                 _mun.c.district_id == district_id
@@ -148,7 +152,8 @@ def _case_sums(
     return out
 
 
-def _day_counts(conn: Connection, f: Filter, key: str, district_id: str | None) -> dict:
+def _day_counts(conn: Connection, f: Filter, key: str, district_id: str | None,
+                municipality_ags: str | None = None) -> dict:
     """{key value: (active, opened, closed)} from the derived tables (derived.py).
 
     active on as_of = openings up to as_of - closings up to as_of (closed_on >= opened_on);
@@ -156,10 +161,12 @@ def _day_counts(conn: Connection, f: Filter, key: str, district_id: str | None) 
     keys the raw query over _relevant(f) finds.
     """
     totals: dict = {}
-    for (k, _month), (o, c) in _case_sums(conn, key, None, f.as_of, district_id).items():
+    for (k, _month), (o, c) in _case_sums(conn, key, None, f.as_of, district_id,
+                                             municipality_ags).items():
         a = totals.setdefault(k, [0, 0, 0])
         a[0] += o - c
-    for (k, _month), (o, c) in _case_sums(conn, key, f.period_from, f.as_of, district_id).items():
+    for (k, _month), (o, c) in _case_sums(conn, key, f.period_from, f.as_of, district_id,
+                                             municipality_ags).items():
         a = totals.setdefault(k, [0, 0, 0])
         a[1] += o
         a[2] += c
@@ -371,7 +378,9 @@ def opened_closed_monthly(conn: Connection, f: Filter) -> list[dict]:
     ]
 
 
-def caseload_by_staff(conn: Connection, f: Filter, district_id: str) -> list[dict]:
+def caseload_by_staff(
+    conn: Connection, f: Filter, district_id: str, municipality_ags: str | None = None
+) -> list[dict]:
     """Drill-down of one district by case manager (case_file.staff_id), sorted by staff_id.
 
     Rows: every staff member with a case of the district's municipalities that is active on
@@ -380,9 +389,15 @@ def caseload_by_staff(conn: Connection, f: Filter, district_id: str) -> list[dic
     ("ohne Case Manager", last) when such cases exist. fte is the person's FTE when active on
     as_of in a CASE_MANAGEMENT position (the rule of the district figure), else 0.0. The
     district is `district_id` (the one clicked), not `f.district`; the rest of `f` applies.
+
+    With `municipality_ags` (the Gemeinde level below the district): only the cases of that
+    municipality (case_file.municipality_ags) count, and only staff with such a case (active on
+    as_of, opened or closed in the period) are listed, plus the "ohne Case Manager" row; fte and
+    per_fte are None there, since a person's FTE covers all their cases, not one municipality's.
+    A municipality outside `district_id` gives no rows.
     """
     if derived.fresh(conn):
-        counts = _day_counts(conn, f, "staff_id", district_id)
+        counts = _day_counts(conn, f, "staff_id", district_id, municipality_ags)
     else:
         counts_query = (
             select(_case.c.staff_id, *_counts_columns(f))
@@ -390,9 +405,23 @@ def caseload_by_staff(conn: Connection, f: Filter, district_id: str) -> list[dic
             .where(_mun.c.district_id == district_id, _relevant(f))
             .group_by(_case.c.staff_id)
         )
+        if municipality_ags is not None:
+            counts_query = counts_query.where(_case.c.municipality_ags == municipality_ags)
         counts = {
             r.staff_id: (r.active, r.opened, r.closed) for r in conn.execute(counts_query)
         }
+    if municipality_ags is not None:
+        return [
+            {
+                "staff_id": staff_id,
+                "fte": None,
+                "active": f.suppress(int(counts[staff_id][0])),
+                "opened": f.suppress(int(counts[staff_id][1])),
+                "closed": f.suppress(int(counts[staff_id][2])),
+                "per_fte": None,
+            }
+            for staff_id in sorted(counts, key=lambda s: (s is None, s or ""))
+        ]
 
     active_cm = and_(
         _position.c.role == CASE_MANAGEMENT_ROLE,

@@ -12,6 +12,7 @@ from sqlalchemy import and_, func, insert, or_, select
 from queries import schema
 from queries.caseload import caseload, caseload_by_staff, opened_closed_monthly, round_half_up
 from queries.filters import Filter, month_end, months_between
+from tests.test_downloads import header_app  # noqa: F401 - pytest fixture
 
 D = date.fromisoformat
 
@@ -323,6 +324,71 @@ def test_caseload_by_staff(fixture_engine):
     ]
 
 
+def test_caseload_by_staff_in_one_municipality(fixture_engine):
+    # The Gemeinde level: only the cases of case_file.municipality_ags, no FTE.
+    f = Filter(*PERIOD, min_cell=0)
+    rows = _run(fixture_engine, caseload_by_staff, f, "NORD", "05558012")
+    # Coesfeld (05558012): S1 C01 (active, opened), C02 (opened, closed; closed on as_of), C09
+    #   (over before the period: not counted) -> 1, 2, 1.  S2: C03 (opened on as_of), C04 -> 2,
+    #   2, 0.  None: C06 -> 1, 1, 0.  S7 (NORD, no case in Coesfeld): absent.  fte/per_fte None.
+    assert rows == [
+        {"staff_id": "S1", "fte": None, "active": 1, "opened": 2, "closed": 1, "per_fte": None},
+        {"staff_id": "S2", "fte": None, "active": 2, "opened": 2, "closed": 0, "per_fte": None},
+        {"staff_id": None, "fte": None, "active": 1, "opened": 1, "closed": 0, "per_fte": None},
+    ]
+    # Havixbeck (05558020): S1 C05 (opened, closed) -> 0, 1, 1; S2 C08 (opened 2024-12-01,
+    #   active) -> 1, 1, 0.  No case without a case manager.
+    rows = _run(fixture_engine, caseload_by_staff, f, "NORD", "05558020")
+    assert rows == [
+        {"staff_id": "S1", "fte": None, "active": 0, "opened": 1, "closed": 1, "per_fte": None},
+        {"staff_id": "S2", "fte": None, "active": 1, "opened": 1, "closed": 0, "per_fte": None},
+    ]
+    # The two Gemeinden of NORD add up to the Bezirk level (S1 1, 3, 2; S2 3, 3, 0).
+    # K = 2: the 1s are small cells, 2 and 0 stay.
+    rows = _run(fixture_engine, caseload_by_staff, Filter(*PERIOD, min_cell=2), "NORD", "05558012")
+    assert rows == [
+        {"staff_id": "S1", "fte": None, "active": None, "opened": 2, "closed": None,
+         "per_fte": None},
+        {"staff_id": "S2", "fte": None, "active": 2, "opened": 2, "closed": 0, "per_fte": None},
+        {"staff_id": None, "fte": None, "active": None, "opened": None, "closed": 0,
+         "per_fte": None},
+    ]
+    # A Gemeinde of another Bezirk (Dülmen is SUED), an unknown one, one without cases: no rows.
+    assert _run(fixture_engine, caseload_by_staff, f, "NORD", "05558016") == []
+    assert _run(fixture_engine, caseload_by_staff, f, "NORD", "05558999") == []
+    assert _run(fixture_engine, caseload_by_staff, f, "WEST", "05558044") == []
+    # A period before every case of Coesfeld's but C09: nothing relevant, no rows.
+    assert _run(fixture_engine, caseload_by_staff, Filter(D("2023-01-01"), D("2023-06-30"),
+                                                          min_cell=0), "NORD", "05558012") == []
+
+
+def test_caseload_by_staff_in_municipality_derived_equals_raw(fixture_engine, monkeypatch):
+    """The fast path over case_day/case_month gives the raw numbers, periods around every date."""
+    from queries import derived, runs
+
+    with fixture_engine.begin() as conn:
+        runs.record_run(conn, started_at=runs.now(), source="test", outcome="OK", files={})
+    days = sorted({D(c[4]) + timedelta(days=k) for c in CASES for k in (-1, 0, 1)}
+                  | {D(c[5]) + timedelta(days=k) for c in CASES if c[5] for k in (-1, 0, 1)})
+    pairs = [(a, b) for i, a in enumerate(days) for b in days[i::7]]
+    real_fresh = derived.fresh
+    compared = nonzero = 0
+    with fixture_engine.connect() as conn:
+        assert real_fresh(conn)
+        for a, b in pairs:
+            for k in (0, 3):
+                f = Filter(a, b, min_cell=k)
+                for district, ags, *_ in [(m[2], m[0]) for m in MUNICIPALITIES]:
+                    fast = caseload_by_staff(conn, f, district, ags)
+                    monkeypatch.setattr(derived, "fresh", lambda _conn: False)
+                    raw = caseload_by_staff(conn, f, district, ags)
+                    monkeypatch.setattr(derived, "fresh", real_fresh)
+                    assert fast == raw, (f, ags)
+                    compared += 1
+                    nonzero += bool(raw)
+    assert compared > 500 and nonzero > 100
+
+
 def _naive_active(conn, day: date, district: str | None) -> int:
     """The raw definition, one day at a time: the reference the monthly series must equal."""
     c, m = schema.case_file, schema.municipality
@@ -374,3 +440,61 @@ def test_monthly_active_equals_naive_per_day_count(fixture_engine):
                 expected[month] = _naive_active(conn, day, f.district)
             assert got == expected, f
             assert got[f.as_of.strftime("%Y-%m")] == caseload(conn, f)["total"]["active"]
+
+
+# --- the Gemeinde level on the page and in the downloads, by role ------------------------------
+# Fixture of tests/test_downloads.py (period 01.01.–30.06.2025, K = 5): Coesfeld (NORD) has 6
+# cases of S1 opened 01.02.2025, one closed 30.06.2025 -> S1: 5 active, 6 opened, 1 closed (< 5).
+
+GEMEINDE = "?von=2025-01-01&bis=2025-06-30&bezirk=NORD&gemeinde=05558012"
+
+
+def _page_as(app, group: str, search: str) -> str:
+    from tests.test_downloads import PROXY
+    from tests.test_security import router_payload
+
+    client = app.server.test_client()
+    headers = {"X-Remote-User": "u", "X-Remote-Groups": group}
+    env = {"REMOTE_ADDR": PROXY}
+    deps = client.get("/_dash-dependencies", headers=headers, environ_base=env).get_json()
+    r = client.post("/_dash-update-component", json=router_payload(deps, "/fallzahlen", search),
+                    headers=headers, environ_base=env)
+    assert r.status_code == 200
+    body = r.get_json()["response"]
+    # str() of the JSON shows the no-break space of "< 5" as \xa0
+    text = str(body["kim-page"]["children"]) + str(body["kim-notes"]["children"])
+    return text.replace("\\xa0", " ")
+
+
+def test_gemeinde_level_by_role_page_and_downloads(header_app):  # noqa: F811
+    from tests.test_downloads import as_role, csv_rows
+
+    staff_csv = "/download/fallzahlen/caseload-municipality-staff.csv" + GEMEINDE
+    r = as_role(header_app, "KO", staff_csv)
+    assert r.status_code == 200
+    assert csv_rows(r) == [["Case Manager (Pseudonym)", "aktive Fälle", "eröffnet",
+                            "abgeschlossen"], ["S1", "5", "6", "< 5"]]
+    text = _page_as(header_app, "KO", GEMEINDE)
+    assert "Gemeinde Coesfeld" in text and "caseload-municipality-staff" in text
+    assert "Vollzeitstelle eines Case Managers gilt für alle seine Fälle" in text
+    assert "Fälle je Vollzeitstelle" in text  # only inside that note: no such column here
+    assert "'per_fte'" not in text
+
+    # the Lenkungsgruppe: the Gemeinde's totals and a sentence, no case managers, 403 on the table
+    assert as_role(header_app, "LG", staff_csv).status_code == 403
+    text = _page_as(header_app, "LG", GEMEINDE)
+    # per 1,000 inhabitants: 5 / 2,000 × 1,000 = 2,5
+    assert ("Gemeinde Coesfeld (Bezirk Nord): 5 aktive Fälle, 6 eröffnet und < 5 abgeschlossen "
+            "im Zeitraum; 2,5 aktive Fälle je 1.000 Einwohner") in text
+    assert "für Ihre Rolle nicht freigegeben" in text
+    assert "S1" not in text and "Case Manager (Pseudonym)" not in text
+    whole = as_role(header_app, "LG", "/download/fallzahlen.xlsx" + GEMEINDE)
+    assert whole.status_code == 200
+
+    # an AGS of another Bezirk: the Bezirk level with a note, and no Gemeinde table to download
+    other = "?von=2025-01-01&bis=2025-06-30&bezirk=SUED&gemeinde=05558012"
+    text = _page_as(header_app, "KO", other)
+    assert "gehört nicht zum Bezirk „SUED“" in text and "Bezirk Süd" in text
+    assert "caseload-municipality-staff" not in text and "caseload-staff" in text
+    r = as_role(header_app, "KO", "/download/fallzahlen/caseload-municipality-staff.csv" + other)
+    assert r.status_code == 404

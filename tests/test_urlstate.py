@@ -152,3 +152,67 @@ def test_bad_display_values_fall_back_with_a_german_note():
     state = parse("?kontrast=" + "x" * 60, today=TODAY, min_cell=5, districts=KNOWN)
     assert "x" * 40 not in state.notes[0] and not state.high_contrast
 
+
+
+MUNICIPALITIES = {"05558012": "NORD", "05558020": "NORD", "05558016": "SUED"}
+
+
+def _gemeinde(search: str, municipalities=MUNICIPALITIES):
+    return parse(search, today=TODAY, min_cell=5, districts=KNOWN, municipalities=municipalities)
+
+
+def test_municipality_of_the_district_is_taken_and_written_back():
+    state = _gemeinde("?bezirk=NORD&gemeinde=05558012&praesentation=1")
+    assert state.municipality == "05558012" and state.notes == () and state.explicit
+    assert urlstate.link_search(state) == (
+        "?von=2025-01-01&bis=2025-11-15&bezirk=NORD&gemeinde=05558012&praesentation=1"
+    )
+    # a period change (the filter bar) keeps it
+    assert urlstate.search_for(state, period_from=date(2024, 1, 1)) == (
+        "?von=2024-01-01&bis=2025-11-15&bezirk=NORD&gemeinde=05558012&praesentation=1"
+    )
+    # the same district keeps it, another district or all districts drop it
+    assert "gemeinde=05558012" in urlstate.search_for(state, district="NORD")
+    assert urlstate.search_for(state, district="SUED") == (
+        "?von=2025-01-01&bis=2025-11-15&bezirk=SUED&praesentation=1"
+    )
+    assert urlstate.search_for(state, district=None) == (
+        "?von=2025-01-01&bis=2025-11-15&praesentation=1"
+    )
+    # the breadcrumb's link up to the district drops it explicitly; a click sets another one
+    assert "gemeinde" not in urlstate.search_for(state, municipality=None)
+    assert urlstate.search_for(state, municipality="05558020").endswith(
+        "bezirk=NORD&gemeinde=05558020&praesentation=1"
+    )
+    # never written without its district
+    assert to_search(date(2025, 1, 1), date(2025, 1, 31), None, (), "05558012") == (
+        "?von=2025-01-01&bis=2025-01-31"
+    )
+
+
+def test_unusable_municipalities_are_dropped_with_a_german_note():
+    cases = {
+        "?bezirk=NORD&gemeinde=05558016": "gehört nicht zum Bezirk „NORD“",  # SUED's
+        "?bezirk=NORD&gemeinde=05558999": "gibt es nicht",
+        "?bezirk=NORD&gemeinde=Coesfeld": "kein gültiger Gemeindeschlüssel",
+        "?bezirk=NORD&gemeinde=0555801": "kein gültiger Gemeindeschlüssel",
+        "?bezirk=NORD&gemeinde=%3Cscript%3E": "kein gültiger Gemeindeschlüssel",
+        "?gemeinde=05558012": "nur zusammen mit ihrem Bezirk",
+        "?bezirk=NIRGENDS&gemeinde=05558012": "nur zusammen mit ihrem Bezirk",
+        "?bezirk=NORD&gemeinde=" + "1" * 65: "zu lang",
+    }
+    for search, words in cases.items():
+        state = _gemeinde(search)
+        assert state.municipality is None, search
+        assert any(words in n for n in state.notes), (search, state.notes)
+        assert "gemeinde" not in urlstate.link_search(state), search
+    # empty: nothing to say; repeated: the first counts
+    assert _gemeinde("?bezirk=NORD&gemeinde=").notes == ()
+    twice = _gemeinde("?bezirk=NORD&gemeinde=05558012&gemeinde=05558016")
+    assert twice.municipality == "05558012" and "mehrfach" in twice.notes[0]
+
+
+def test_municipality_without_a_database_keeps_a_sound_ags():
+    state = parse("?bezirk=NORD&gemeinde=05558016", today=TODAY, min_cell=5, districts=None)
+    assert state.municipality == "05558016" and state.notes == ()
+    assert _gemeinde("?bezirk=NORD&gemeinde=0555801x", None).municipality is None

@@ -1,5 +1,6 @@
-"""The breadcrumb of a drill-down ("Kreis Coesfeld › Bezirk Nord"): every level but the last links
-back up, and the links carry the rest of the view (period) in their query string."""
+"""The breadcrumb of a drill-down ("Kreis Coesfeld › Bezirk Nord › Gemeinde Coesfeld"): every
+level but the last links back up, and the links carry the rest of the view (period, display
+modes) in their query string; the page builds them (a link up to the Bezirk drops `gemeinde`)."""
 
 from __future__ import annotations
 

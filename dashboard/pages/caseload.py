@@ -1,10 +1,17 @@
 """Fallzahlen (/fallzahlen): active cases and caseload per FTE by Bezirk, per 1,000 inhabitants by
 Gemeinde, active cases month by month, opened and closed per month; with a drill-down.
 
-Drill-down levels live in the URL parameter `bezirk` (the same one the filter bar sets):
-    no bezirk      Kreis level: the Bezirke; clicking a Bezirk's bar opens its level
-    bezirk=NORD    Bezirk level: its Gemeinden and its case managers (pseudonyms)
-A breadcrumb leads back up. The table behind each chart sits under it.
+Drill-down levels live in the URL parameters `bezirk` (the same one the filter bar sets) and
+`gemeinde` (dashboard/urlstate.py):
+    no bezirk                        Kreis level: the Bezirke; clicking a Bezirk's bar opens its
+                                     level, clicking a Gemeinde's bar the Gemeinde's level
+    bezirk=NORD                      Bezirk level: its Gemeinden and its case managers (pseudonyms)
+    bezirk=NORD&gemeinde=05558012    Gemeinde level: its totals and, for roles with "staff_level",
+                                     its case managers, counting only the cases of that Gemeinde
+                                     (case_file.municipality_ags); no per-FTE column there
+A breadcrumb leads back up. The table behind each chart sits under it. A `gemeinde` the router
+could not check (it parses without the municipalities) is checked here against the Bezirk's
+Gemeinden; one that is not among them gives a note and the Bezirk level.
 """
 
 from __future__ import annotations
@@ -12,7 +19,7 @@ from __future__ import annotations
 import dash_bootstrap_components as dbc
 from dash import Input, Output, State, html, no_update
 
-from queries import caseload
+from queries import caseload, meta
 
 from .. import format as fmt
 from .. import security, urlstate
@@ -29,6 +36,12 @@ NAV_LABEL = "Fallzahlen"
 
 DISTRICTS_SECTION = "caseload-districts"
 DISTRICT_GRAPH_ID = f"{DISTRICTS_SECTION}-graph"
+MUNICIPALITIES_SECTION = "caseload-municipalities"
+MUNICIPALITY_GRAPH_ID = f"{MUNICIPALITIES_SECTION}-graph"
+MUNICIPALITY_STAFF_SECTION = "caseload-municipality-staff"
+MUNICIPALITY_NOTE_ID = "caseload-municipality-note"
+NO_STAFF_LEVEL_TEXT = ("Die Fallzahlen je Case Manager sind für Ihre Rolle nicht freigegeben; "
+                       "oben stehen die Zahlen der Gemeinde.")
 
 DISTRICT_COLUMNS = (
     Column("name", "Bezirk"),
@@ -55,6 +68,12 @@ STAFF_COLUMNS = (
     Column("closed", "abgeschlossen", "count"),
     Column("per_fte", "Fälle je Vollzeitstelle", "number", 1),
 )
+MUNICIPALITY_STAFF_COLUMNS = (
+    Column("staff", "Case Manager (Pseudonym)"),
+    Column("active", "aktive Fälle", "count"),
+    Column("opened", "eröffnet", "count"),
+    Column("closed", "abgeschlossen", "count"),
+)
 MONTHLY_COLUMNS = (
     Column("month", "Monat", "month"),
     Column("active", "aktive Fälle am Monatsende", "count"),
@@ -71,19 +90,41 @@ def layout(view) -> html.Div:
     figures = view.data.call(caseload.caseload, f)
     district = figures["districts"][0] if f.district is not None and figures["districts"] else None
     kreis_href = view.href(PATH, district=None)
+    ags = view.state.municipality
+    gemeinde = None
+    note = None
+    if district is not None and ags is not None:
+        gemeinde = next((m for m in district["municipalities"] if m["ags"] == ags), None)
+        if gemeinde is None:
+            note = dbc.Alert([html.Strong("Hinweis zur Adresse: "),
+                              urlstate.municipality_note(ags, district["id"])],
+                             color="info", className="kim-url-note mb-3", id=MUNICIPALITY_NOTE_ID)
+    scope_note = None
     if district is None:
         crumbs = [(view.kreis_name, None)]
         level = [_districts_block(view, figures), _municipalities_section(view, figures)]
-    else:
+    elif gemeinde is None:
         crumbs = [(view.kreis_name, kreis_href), (f"Bezirk {district['name']}", None)]
         level = [_district_summary(district, k), _municipalities_section(view, figures),
                  _staff_section(view, district) if can("staff_level") else None]
+    else:
+        crumbs = [(view.kreis_name, kreis_href),
+                  (f"Bezirk {district['name']}", view.href(PATH, municipality=None)),
+                  (f"Gemeinde {gemeinde['name']}", None)]
+        level = [_municipality_summary(gemeinde, district, k),
+                 _municipality_staff_section(view, district, gemeinde) if can("staff_level")
+                 else html.P(NO_STAFF_LEVEL_TEXT, className="kim-section-note",
+                             id="caseload-municipality-no-staff")]
+        scope_note = (f"Die beiden folgenden Diagramme zeigen den ganzen Bezirk "
+                      f"{district['name']}, nicht nur die Gemeinde {gemeinde['name']}.")
     return html.Div(
         [
             html.H1([TITLE, html.Span(f" · {fmt.period(f.period_from, f.period_to)}",
                                       className="kim-h1-sub")], className="kim-page-title"),
             breadcrumb(crumbs),
+            note,
             *level,
+            html.P(scope_note, className="kim-section-note") if scope_note else None,
             dbc.Row(
                 [
                     dbc.Col(_monthly_section(view, figures), xxl=6),
@@ -116,9 +157,33 @@ def register_callbacks(app, data) -> None:
                                min_cell=data.min_cell, districts=known)
         return urlstate.search_for(state, district=district)
 
+    @app.callback(
+        Output("url", "search", allow_duplicate=True),
+        Input(MUNICIPALITY_GRAPH_ID, "clickData"),
+        State("url", "search"),
+        prevent_initial_call=True,
+    )
+    def drill_down_municipality(click, search):
+        ags = district_of_click(click)  # the bar's customdata[0] is the AGS
+        if ags is None:
+            return no_update
+        try:
+            known = {d["id"] for d in data.districts()}
+            municipalities = {m["ags"]: m["district_id"] for m in data.call(meta.municipalities)}
+        except DataUnavailable:
+            return no_update
+        if municipalities.get(ags) not in known:
+            return no_update
+        state = urlstate.parse(security.text_input(search), today=data.today(),
+                               min_cell=data.min_cell, districts=known,
+                               municipalities=municipalities)
+        # From the Kreis level the click goes two levels down: the Gemeinde's Bezirk comes along.
+        return urlstate.search_for(state, district=municipalities[ags], municipality=ags)
+
 
 def district_of_click(click: dict | None) -> str | None:
-    """The district id a click on the district chart points at (customdata[0] of the bar)."""
+    """The id a click on a bar chart points at (customdata[0] of the bar): the district id on
+    the district chart, the AGS on the Gemeinde chart."""
     try:
         value = click["points"][0]["customdata"][0]
     except (TypeError, KeyError, IndexError):
@@ -194,8 +259,43 @@ def _municipalities_section(view, figures):
         return fig, data_table("caseload-municipalities-table", MUNICIPALITY_COLUMNS, rows,
                                min_cell=k, caption="Fallzahlen je Gemeinde")
 
-    return chart_section("caseload-municipalities",
-                         "Aktive Fälle je 1.000 Einwohner nach Gemeinde", build)
+    return chart_section(MUNICIPALITIES_SECTION,
+                         "Aktive Fälle je 1.000 Einwohner nach Gemeinde", build, clickable=True,
+                         note="Klicken Sie auf eine Gemeinde, um ihre "
+                              + ("Case Manager" if can("staff_level") else "Zahlen") + " zu sehen.")
+
+
+def _municipality_summary(gemeinde: dict, district: dict, k: int) -> html.P:
+    return html.P(
+        f"Gemeinde {gemeinde['name']} (Bezirk {district['name']}): "
+        f"{fmt.count(gemeinde['active'], k)} aktive Fälle, {fmt.count(gemeinde['opened'], k)} "
+        f"eröffnet und {fmt.count(gemeinde['closed'], k)} abgeschlossen im Zeitraum; "
+        f"{fmt.number(gemeinde['per_1000'], 1)} aktive Fälle je 1.000 Einwohner.",
+        className="kim-summary", id="caseload-municipality-summary",
+    )
+
+
+def _municipality_staff_section(view, district: dict, gemeinde: dict):
+    k = view.min_cell
+
+    def build():
+        rows = view.data.call(caseload.caseload_by_staff, view.filter, district["id"],
+                              gemeinde["ags"])
+        if not rows:
+            return None
+        table_rows = [{**r, "staff": charts.staff_label(r["staff_id"])} for r in rows]
+        fig = charts.active_cases_by_staff(rows, k)
+        return fig, data_table("caseload-municipality-staff-table", MUNICIPALITY_STAFF_COLUMNS,
+                               table_rows, min_cell=k,
+                               caption=f"Fallzahlen je Case Manager in {gemeinde['name']}")
+
+    return chart_section(
+        MUNICIPALITY_STAFF_SECTION,
+        f"Aktive Fälle je Case Manager in der Gemeinde {gemeinde['name']}", build,
+        note="Nur die Fälle dieser Gemeinde (Wohnort bei Fallbeginn). Keine Spalte „Fälle je "
+             "Vollzeitstelle“: die Vollzeitstelle eines Case Managers gilt für alle seine Fälle, "
+             "nicht für eine Gemeinde. Case Manager erscheinen nur unter ihrem Pseudonym.",
+    )
 
 
 def _staff_section(view, district: dict):
