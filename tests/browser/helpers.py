@@ -19,3 +19,20 @@ def wait_ready(page) -> None:
 def open_page(page, path: str) -> None:
     page.goto(path)
     wait_ready(page)
+
+
+NBSP = "\u00a0"
+
+
+def grid_rows(page, grid_id: str, *, plain_spaces: bool = False
+              ) -> tuple[list[str], list[list[str]]]:
+    """(column ids, the cell texts of every row in row order) as the AG grid `grid_id` shows
+    them; with plain_spaces, the no-break spaces of German formats become plain spaces."""
+    grid = page.locator(f"#{grid_id}")
+    columns = [h.get_attribute("col-id") for h in grid.locator(".ag-header-cell").all()]
+    rows = {}
+    for row in grid.locator(".ag-center-cols-container .ag-row").all():
+        index = int(row.get_attribute("row-index"))
+        cells = [row.locator(f"[col-id='{c}']").inner_text().strip() for c in columns]
+        rows[index] = [c.replace(NBSP, " ") for c in cells] if plain_spaces else cells
+    return columns, [rows[i] for i in sorted(rows)]

@@ -13,22 +13,12 @@ import pytest
 from playwright.sync_api import expect
 
 from .conftest import SCREENSHOTS
-from .helpers import open_page
+from .helpers import NBSP, grid_rows, open_page
 
 pytestmark = pytest.mark.browser
 
-NBSP = "\u00a0"
 
 
-def grid_rows(page, grid_id: str) -> tuple[list[str], list[list[str]]]:
-    """(column ids, the cell texts of every row in row order) as the grid shows them."""
-    grid = page.locator(f"#{grid_id}")
-    columns = [h.get_attribute("col-id") for h in grid.locator(".ag-header-cell").all()]
-    rows = {}
-    for row in grid.locator(".ag-center-cols-container .ag-row").all():
-        index = int(row.get_attribute("row-index"))
-        rows[index] = [row.locator(f"[col-id='{c}']").inner_text().strip() for c in columns]
-    return columns, [rows[i] for i in sorted(rows)]
 
 
 def as_csv_text(shown: str) -> str:

@@ -19,12 +19,11 @@ from queries import caseload, db
 from queries.filters import Filter
 
 from .conftest import MIN_CELL, SCREENSHOTS, TODAY
-from .helpers import open_page, wait_ready
+from .helpers import NBSP, grid_rows, open_page, wait_ready
 
 pytestmark = pytest.mark.browser
 
 START = "/fallzahlen?von=2025-01-01&bis=2025-11-15"
-NBSP = "\u00a0"
 
 
 def query(page) -> dict[str, list[str]]:
@@ -39,15 +38,6 @@ def click_bar(page, graph_id: str, index: int) -> None:
     page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
 
 
-def grid_rows(page, grid_id: str) -> tuple[list[str], list[list[str]]]:
-    grid = page.locator(f"#{grid_id}")
-    columns = [h.get_attribute("col-id") for h in grid.locator(".ag-header-cell").all()]
-    rows = {}
-    for row in grid.locator(".ag-center-cols-container .ag-row").all():
-        index = int(row.get_attribute("row-index"))
-        rows[index] = [row.locator(f"[col-id='{c}']").inner_text().strip().replace(NBSP, " ")
-                       for c in columns]
-    return columns, [rows[i] for i in sorted(rows)]
 
 
 @pytest.fixture(scope="module")
@@ -99,7 +89,7 @@ def test_gemeinde_drill_down_and_back(watched, report_for, staff_of):
     # the table has the numbers of the query for this Gemeinde, suppressed as everywhere
     expected = staff_of(f, district["id"], gemeinde["ags"])
     assert len(expected) >= 2
-    columns, rows = grid_rows(page, "caseload-municipality-staff-table")
+    columns, rows = grid_rows(page, "caseload-municipality-staff-table", plain_spaces=True)
     assert columns == ["staff", "active", "opened", "closed"]  # no per-FTE column
     assert rows == [
         [staff_label(r["staff_id"]), *(fmt.count(r[k], MIN_CELL).replace(NBSP, " ")
