@@ -157,28 +157,21 @@ def stale_open_episodes(conn: Connection, as_of: date) -> dict:
             .distinct()
         )
         return _stale_summary(conn, ids)
-    open_status = (
-        select(literal(1))
-        .select_from(schema.legal_status_episode)
-        .where(
-            schema.legal_status_episode.c.person_id == c.person_id,
-            schema.legal_status_episode.c.valid_to.is_(None),
-            schema.legal_status_episode.c.valid_from <= as_of,
+    def open_episode(table):
+        """An episode of the case's person begun by `as_of` that has no end date."""
+        return exists(
+            select(literal(1)).select_from(table).where(
+                table.c.person_id == c.person_id,
+                table.c.valid_to.is_(None),
+                table.c.valid_from <= as_of,
+            )
         )
-    )
-    open_sphere = (
-        select(literal(1))
-        .select_from(schema.legal_sphere_episode)
-        .where(
-            schema.legal_sphere_episode.c.person_id == c.person_id,
-            schema.legal_sphere_episode.c.valid_to.is_(None),
-            schema.legal_sphere_episode.c.valid_from <= as_of,
-        )
-    )
+
     still_active = case((or_(c.closed_on.is_(None), c.closed_on > as_of), 1), else_=0)
     ids = (
         select(c.person_id.label("id"))
-        .where(c.opened_on <= as_of, or_(exists(open_status), exists(open_sphere)))
+        .where(c.opened_on <= as_of, or_(open_episode(schema.legal_status_episode),
+                                          open_episode(schema.legal_sphere_episode)))
         .group_by(c.person_id)
         .having(and_(func.sum(still_active) == 0, func.max(c.closed_on) < cutoff))
     )
