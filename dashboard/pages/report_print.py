@@ -238,12 +238,8 @@ def caseload_summary(figures: dict, f, k: int) -> str:
 
 def _caseload_blocks(view) -> list:
     f, k = view.filter, view.min_cell
-    try:
-        figures = view.data.call(caseload.caseload, f)
-    except DataUnavailable:
-        raise
-    except Exception:  # noqa: BLE001
-        log.exception("report caseload failed")
+    figures = _figures(view, caseload.caseload)
+    if figures is None:
         return [error_message()]
     districts = figures["districts"]
     blocks = [_sentence(caseload_summary(figures, f, k), "report-caseload-summary")]
@@ -299,17 +295,25 @@ def _caseload_blocks(view) -> list:
     return blocks
 
 
+def _figures(view, fn):
+    """fn's figures for the view's filter; None (logged) when computing them failed, so the
+    theme shows a German message. DataUnavailable goes on to the router's banner."""
+    try:
+        return view.data.call(fn, view.filter)
+    except DataUnavailable:
+        raise
+    except Exception:  # noqa: BLE001 - the reader gets words, the log the trace
+        log.exception("report figures %s failed", fn.__name__)
+        return None
+
+
 # --- Mittelabfluss -----------------------------------------------------------------------------
 
 
 def _budget_blocks(view) -> list:
     f, k = view.filter, view.min_cell
-    try:
-        figures = view.data.call(budget.budget, f)
-    except DataUnavailable:
-        raise
-    except Exception:  # noqa: BLE001
-        log.exception("report budget failed")
+    figures = _figures(view, budget.budget)
+    if figures is None:
         return [error_message()]
     year = figures["year"]
     intro = html.P(f"Haushaltsjahr {year}, Stand {fmt.day(f.as_of)}. Die Mittel werden "
@@ -354,12 +358,8 @@ def _budget_blocks(view) -> list:
 
 def _transition_blocks(view) -> list:
     f, k = view.filter, view.min_cell
-    try:
-        figures = view.data.call(transitions.transitions, f)
-    except DataUnavailable:
-        raise
-    except Exception:  # noqa: BLE001
-        log.exception("report transitions failed")
+    figures = _figures(view, transitions.transitions)
+    if figures is None:
         return [error_message()]
     spheres = figures["sphere_changes"]
     blocks = [_sentence(transitions_page.status_summary(figures, k), "report-transitions-summary")]
