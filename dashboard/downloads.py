@@ -53,6 +53,8 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from queries import meta
+
 from . import format as fmt
 from . import layout as frame
 from . import security, urlstate
@@ -216,6 +218,8 @@ class Drawing:
     district_name: str | None
     as_of: date | None
     budget_year: int | None
+    # The Gemeinde level (a page with MUNICIPALITY_LEVEL and `gemeinde=` in the URL): "Name (AGS)".
+    municipality: str | None = None
 
 
 def _draw(app: dash.Dash, data: Data, by_slug: dict, slug: str) -> Drawing:
@@ -249,10 +253,14 @@ def _draw(app: dash.Dash, data: Data, by_slug: dict, slug: str) -> Drawing:
     year = None
     if callable(getattr(page, "budget_year", None)):
         year = page.budget_year(state)[0] or state.filter.as_of.year
+    municipality = None
+    if state.municipality and getattr(page, "MUNICIPALITY_LEVEL", False):
+        gemeinden = {m["ags"]: m["name"] for m in data.call(meta.municipalities)}
+        municipality = f"{gemeinden.get(state.municipality, '?')} ({state.municipality})"
     return Drawing(page=page, slug=slug, state=state, records=collector.records,
                    kreis=frame.kreis_text(kreis),
                    district_name=names.get(state.filter.district, state.filter.district),
-                   as_of=as_of, budget_year=year)
+                   as_of=as_of, budget_year=year, municipality=municipality)
 
 
 def _split(name: str) -> tuple[str, str]:
@@ -284,7 +292,8 @@ def _table_download(app, data, by_slug, slug: str, name: str) -> Response:
         raise Refusal(404, NO_DATA)
     table = grid_table(record.grid, record.title)
     f = drawing.state.filter
-    filename = file_name(slug, section_id, f.period_from, f.period_to, ext)
+    filename = file_name(slug, section_id, f.period_from, f.period_to, ext,
+                         _level(drawing))
     if ext == "csv":
         return _file(csv_bytes(table, data.min_cell), CSV_MIMETYPE, filename)
     book = Workbook()
@@ -308,8 +317,14 @@ def _page_download(app, data, by_slug, name: str) -> Response:
     for record in _distinct(records):
         write_sheet(book, grid_table(record.grid, record.title), drawing, data.min_cell)
     f = drawing.state.filter
-    filename = file_name(slug, "alle-tabellen", f.period_from, f.period_to, "xlsx")
+    filename = file_name(slug, "alle-tabellen", f.period_from, f.period_to, "xlsx",
+                         _level(drawing))
     return _file(_xlsx_bytes(book), XLSX_MIMETYPE, filename)
+
+
+def _level(drawing: Drawing) -> str | None:
+    """The AGS for file names at the Gemeinde level (two Gemeinden, two names)."""
+    return drawing.state.municipality if drawing.municipality else None
 
 
 def _distinct(records: list) -> list:
@@ -329,8 +344,10 @@ def _file(body: bytes, mimetype: str, filename: str) -> Response:
     })
 
 
-def file_name(slug: str, section_id: str, first: date, last: date, ext: str) -> str:
-    stem = f"kim-{slug}-{section_id}-{first.isoformat()}-{last.isoformat()}"
+def file_name(slug: str, section_id: str, first: date, last: date, ext: str,
+              municipality: str | None = None) -> str:
+    level = f"-{municipality}" if municipality else ""
+    stem = f"kim-{slug}-{section_id}{level}-{first.isoformat()}-{last.isoformat()}"
     return re.sub(r"[^A-Za-z0-9._-]", "_", stem) + "." + ext
 
 
@@ -480,6 +497,8 @@ def header_rows(drawing: Drawing, table: Table, min_cell: int) -> list[tuple[str
         ("Zeitraum bis (Stichtag)", f.period_to),
         ("Bezirk", drawing.district_name or "alle Bezirke (Kreis gesamt)"),
     ]
+    if drawing.municipality:
+        rows.append(("Gemeinde", drawing.municipality))
     if drawing.budget_year is not None:
         rows.append(("Haushaltsjahr", drawing.budget_year))
     kreiswide = getattr(drawing.page, "KREISWIDE_NOTE", None)

@@ -218,6 +218,26 @@ def test_districts_xlsx_numbers_formats_and_header_rows(app):
     assert ws.freeze_panes == f"A{header_row + 1}"
 
 
+def test_gemeinde_level_downloads_name_the_gemeinde(app):
+    query = PERIOD + "&bezirk=NORD&gemeinde=05558012"
+    r = get(app, "/download/fallzahlen/caseload-municipality-staff.xlsx" + query)
+    assert r.status_code == 200
+    assert r.headers["Content-Disposition"] == (
+        'attachment; filename="kim-fallzahlen-caseload-municipality-staff-05558012-'
+        '2025-01-01-2025-06-30.xlsx"')
+    rows, _book = sheet_rows(r)
+    head = header_of(rows)
+    assert head["Bezirk"] == "Nord"
+    assert head["Gemeinde"] == "Coesfeld (05558012)"
+    # S1's 5 active cases of Coesfeld (the 6th was closed on 30.06.)
+    assert table_part(rows, "Case Manager (Pseudonym)")[1] == ("S1", 5, 6, "< 5")
+    whole = get(app, "/download/fallzahlen.xlsx" + query)
+    assert "-05558012-" in whole.headers["Content-Disposition"]
+    # a page without that level (the budget is Kreis-wide) names no Gemeinde
+    budget_rows, _ = sheet_rows(get(app, "/download/budget/budget-modules.xlsx" + query))
+    assert "Gemeinde" not in header_of(budget_rows)
+
+
 def test_budget_csv_and_xlsx_euros_and_percents(app):
     r = get(app, "/download/budget/budget-modules.csv" + PERIOD)
     assert r.status_code == 200

@@ -52,12 +52,15 @@ def budget_year(state: urlstate.UrlState) -> tuple[int | None, str | None]:
     )
 
 
-def year_search(search: str | None, year: int, *, today, min_cell, districts) -> str:
-    """The query string with the budget year set, everything else kept."""
-    state = urlstate.parse(search, today=today, min_cell=min_cell, districts=districts)
+def year_search(search: str | None, year: int, *, today, min_cell, districts,
+                municipalities=None) -> str:
+    """The query string with the budget year set, everything else kept (the Gemeinde too: the
+    budget is Kreis-wide, but the way back to Fallzahlen must land on the same level)."""
+    state = urlstate.parse(search, today=today, min_cell=min_cell, districts=districts,
+                           municipalities=municipalities)
     extra = [(k, v) for k, v in state.extra if k != YEAR_PARAM] + [(YEAR_PARAM, str(year))]
     f = state.filter
-    return urlstate.to_search(f.period_from, f.period_to, f.district, extra)
+    return urlstate.to_search(f.period_from, f.period_to, f.district, extra, state.municipality)
 
 
 def year_options(chosen: int, as_of_year: int) -> list[dict]:
@@ -201,12 +204,13 @@ def register_callbacks(app, data) -> None:
         value = year
         try:
             known = {d["id"] for d in data.districts()}
+            municipalities = data.municipality_districts()
         except DataUnavailable:
-            known = None
+            known = municipalities = None
         state = urlstate.parse(search, today=data.today(), min_cell=data.min_cell,
-                               districts=known)
+                               districts=known, municipalities=municipalities)
         if int(value) == (budget_year(state)[0] or state.filter.as_of.year):
             return no_update  # the select was only drawn anew with the URL's year
         new = year_search(search, int(value), today=data.today(), min_cell=data.min_cell,
-                          districts=known)
+                          districts=known, municipalities=municipalities)
         return no_update if new == (search or "") else new

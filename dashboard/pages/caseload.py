@@ -39,6 +39,8 @@ DISTRICT_GRAPH_ID = f"{DISTRICTS_SECTION}-graph"
 MUNICIPALITIES_SECTION = "caseload-municipalities"
 MUNICIPALITY_GRAPH_ID = f"{MUNICIPALITIES_SECTION}-graph"
 MUNICIPALITY_STAFF_SECTION = "caseload-municipality-staff"
+# Downloads name the Gemeinde of `gemeinde=` (this page has that drill-down level).
+MUNICIPALITY_LEVEL = True
 MUNICIPALITY_NOTE_ID = "caseload-municipality-note"
 NO_STAFF_LEVEL_TEXT = ("Die Fallzahlen je Case Manager sind für Ihre Rolle nicht freigegeben; "
                        "oben stehen die Zahlen der Gemeinde.")
