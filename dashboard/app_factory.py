@@ -37,7 +37,6 @@ from .components import filterbar
 from .components.messages import database_banner, error_message, url_notes
 from .data import Data, DataUnavailable
 from .data import cache_config as cache_settings
-from .theme import register_template
 
 log = logging.getLogger(__name__)
 
@@ -84,7 +83,6 @@ def create_app(
     """
     k = min_cell if min_cell is not None else db.min_cell_setting()
     page_list = tuple(pages if pages is not None else page_registry.PAGES)
-    register_template()
 
     app = dash.Dash(
         __name__,

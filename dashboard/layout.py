@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from datetime import date
 
 import dash_bootstrap_components as dbc
-import plotly.graph_objects as go
 from dash import dcc, html
 
 from . import format as fmt
@@ -225,8 +224,10 @@ def _shrink_graphs(node) -> None:
     """The small charts of a slide (e.g. the Überblick's three) at PRESENTATION_SMALL_HEIGHT, so
     the slide fits 1280×720."""
     for child in _children_list(node):
-        if isinstance(child, dcc.Graph) and isinstance(child.figure, go.Figure):
-            child.figure.update_layout(height=PRESENTATION_SMALL_HEIGHT)
+        if isinstance(child, dcc.Graph) and isinstance(child.figure, dict):
+            figure = child.figure
+            child.figure = {**figure, "layout": {**(figure.get("layout") or {}),
+                                                 "height": PRESENTATION_SMALL_HEIGHT}}
         elif not isinstance(child, str):
             _shrink_graphs(child)
 
@@ -237,10 +238,8 @@ def _accessible_graph(graph: dcc.Graph, state: UrlState, title: str | None,
 
     figure = graph.figure
     if isinstance(figure, dict):
-        figure = go.Figure(figure)
-    if isinstance(figure, go.Figure):
-        theme.adapt_figure(figure, presentation=state.presentation,
-                           high_contrast=state.high_contrast)
+        figure = theme.adapt_figure(figure, presentation=state.presentation,
+                                    high_contrast=state.high_contrast)
         graph.figure = figure
         description = describe(figure)
     else:

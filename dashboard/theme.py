@@ -7,7 +7,7 @@ on white; tests/test_components.py checks that.
 
 Two display modes change how figures look, never what colours mean (dashboard/urlstate.py reads
 them from the URL, `adapt_figure` applies them to every figure of a page):
-    high contrast (`kontrast=hoch`)   the template "kim_kontrast": black text, black axes and a
+    high contrast (`kontrast=hoch`)   template(contrast=True): black text, black axes and a
                                       darker grid; module and status-group colours unchanged
     presentation (`praesentation=1`)  no chart text below PRESENTATION_MIN_FONT px, no mode bar,
                                       the values on the bars that the normal view leaves to the
@@ -17,9 +17,6 @@ them from the URL, `adapt_figure` applies them to every figure of a page):
 from __future__ import annotations
 
 import re
-
-import plotly.graph_objects as go
-import plotly.io as pio
 
 # Okabe & Ito (2008), "Color Universal Design".
 OKABE_ITO = {
@@ -78,8 +75,6 @@ FONT_FAMILY = (
 # Sizes for a projector: axis labels and values on bars stay readable from five metres.
 FONT_SIZE = 18
 TITLE_SIZE = 22
-TEMPLATE_NAME = "kim"
-CONTRAST_TEMPLATE_NAME = "kim_kontrast"
 # High contrast: text and lines black, the grid a grey that still reads as a line (3:1).
 CONTRAST_TEXT = "#000000"
 CONTRAST_GRID = "#949494"
@@ -106,7 +101,7 @@ def text_on(fill: str) -> str:
     return TEXT if contrast_ratio(TEXT, fill) >= contrast_ratio("#FFFFFF", fill) else "#FFFFFF"
 
 
-def _template() -> go.layout.Template:
+def _template() -> dict:
     axis = {
         "showgrid": False,
         "zeroline": True,
@@ -117,8 +112,8 @@ def _template() -> go.layout.Template:
         "title": {"font": {"size": FONT_SIZE, "color": TEXT}},
         "automargin": True,
     }
-    return go.layout.Template(
-        layout={
+    return {
+        "layout": {
             "font": {"family": FONT_FAMILY, "size": FONT_SIZE, "color": TEXT},
             "title": {"font": {"size": TITLE_SIZE, "color": TEXT}, "x": 0, "xanchor": "left"},
             "paper_bgcolor": "#FFFFFF",
@@ -133,36 +128,36 @@ def _template() -> go.layout.Template:
             "bargap": 0.25,
             "uniformtext": {"minsize": FONT_SIZE - 4, "mode": "show"},
         },
-    )
+    }
 
 
-def _contrast_template() -> go.layout.Template:
+def _contrast_template() -> dict:
     """The "kim" template for the high-contrast theme: pure black text and lines on white."""
-    template = _template()
+    layout = _template()["layout"]
     black = CONTRAST_TEXT
-    axis = {"linecolor": black, "zerolinecolor": black, "linewidth": 2,
-            "tickfont": {"color": black}, "title": {"font": {"color": black}}}
-    template.layout.update(
-        font={"color": black},
-        title={"font": {"color": black}},
-        xaxis={**axis, "showline": True},
-        yaxis={**axis, "showline": True, "gridcolor": CONTRAST_GRID},
-        legend={"font": {"color": black}},
-        hoverlabel={"bgcolor": "#FFFFFF", "bordercolor": black, "font": {"color": black}},
-    )
-    return template
+    for key, grid in (("xaxis", None), ("yaxis", CONTRAST_GRID)):
+        axis = layout[key]
+        axis.update(linecolor=black, zerolinecolor=black, linewidth=2, showline=True,
+                    tickfont={**axis["tickfont"], "color": black},
+                    title={"font": {**axis["title"]["font"], "color": black}})
+        if grid:
+            axis["gridcolor"] = grid
+    layout["font"] = {**layout["font"], "color": black}
+    layout["title"] = {**layout["title"], "font": {**layout["title"]["font"], "color": black}}
+    layout["legend"] = {**layout["legend"], "font": {**layout["legend"]["font"], "color": black}}
+    layout["hoverlabel"] = {"bgcolor": "#FFFFFF", "bordercolor": black,
+                            "font": {**layout["hoverlabel"]["font"], "color": black}}
+    return {"layout": layout}
 
 
-def register_template() -> str:
-    """Register the plotly templates once per process and return the normal one's name.
+# Built once: every figure refers to one of these two dicts and nobody changes them.
+_TEMPLATES = {False: _template(), True: _contrast_template()}
 
-    Every chart builder calls this; building the two templates costs several milliseconds, which
-    the benchmark found to be most of a page callback's Python time when done per figure."""
-    if TEMPLATE_NAME not in pio.templates:
-        pio.templates[TEMPLATE_NAME] = _template()
-    if CONTRAST_TEMPLATE_NAME not in pio.templates:
-        pio.templates[CONTRAST_TEMPLATE_NAME] = _contrast_template()
-    return TEMPLATE_NAME
+
+def template(*, contrast: bool = False) -> dict:
+    """The plotly template every figure carries (as a plain dict, see components/figure.py):
+    "kim", or "kim_kontrast" for the high-contrast theme. Shared: never change it."""
+    return _TEMPLATES[contrast]
 
 
 # The dcc.Graph config every chart uses: German locale (assets/vendor/plotly-locale-de.js),
@@ -186,98 +181,119 @@ def graph_config(*, presentation: bool = False) -> dict:
     return GRAPH_CONFIG
 
 
-def _raise_size(font, minimum: int) -> None:
-    """Set a plotly font object's size to at least `minimum` (per-point size arrays too)."""
-    size = font.size
+def _raised(font: dict | None, minimum: int) -> dict | None:
+    """A copy of a font dict with its size at least `minimum` (per-point size arrays too); None
+    when the font sets no size (the template's, at least `minimum` in presentation, applies)."""
+    size = (font or {}).get("size")
     if size is None:
-        return
+        return None
     if isinstance(size, (list, tuple)):
-        font.size = [max(v or minimum, minimum) for v in size]
-    elif size < minimum:
-        font.size = minimum
+        return {**font, "size": [max(v or minimum, minimum) for v in size]}
+    return {**font, "size": max(size, minimum)}
 
 
-def adapt_figure(fig: go.Figure, *, presentation: bool = False,
-                 high_contrast: bool = False) -> go.Figure:
-    """The figure as the display mode wants it (in place; returned for chaining).
+def adapt_figure(fig: dict, *, presentation: bool = False, high_contrast: bool = False) -> dict:
+    """The figure (a dict, components/figure.py) as the display mode wants it. Returns a new
+    figure dict; the traces, annotations and fonts it changes are copies, so a figure (or a
+    font dict) that a builder shares is never altered.
 
-    high_contrast: the "kim_kontrast" template and black instead of grey chart text (the muted
+    high_contrast: the high-contrast template and black instead of grey chart text (the muted
     grey of notes and the dark grey text of the normal theme). Colours that mean a module, a
     status group or a suppressed value stay as they are.
     presentation: every font at least PRESENTATION_MIN_FONT px (template, axes, legends,
     annotations, printed values, uniformtext), and bar values that the normal view leaves to the
     table printed on the bars, turned upright when the bars are too narrow for them.
     """
-    register_template()
+    layout = dict(fig.get("layout") or {})
+    data = [dict(t) for t in fig.get("data") or ()]
+    annotations = [dict(a) for a in layout.get("annotations") or ()]
     if high_contrast:
-        fig.update_layout(template=CONTRAST_TEMPLATE_NAME)
-        for annotation in fig.layout.annotations or ():
-            if annotation.font.color in (TEXT, TEXT_MUTED, None):
-                annotation.font.color = CONTRAST_TEXT
-        for trace in fig.data:
-            textfont = getattr(trace, "textfont", None)
-            if textfont is not None and textfont.color in (TEXT, TEXT_MUTED):
-                textfont.color = CONTRAST_TEXT
+        layout["template"] = template(contrast=True)
+        for a in annotations:
+            font = a.get("font") or {}
+            if font.get("color") in (TEXT, TEXT_MUTED, None):
+                a["font"] = {**font, "color": CONTRAST_TEXT}
+        for trace in data:
+            font = trace.get("textfont")
+            if font is not None and font.get("color") in (TEXT, TEXT_MUTED):
+                trace["textfont"] = {**font, "color": CONTRAST_TEXT}
     if presentation:
         minimum = PRESENTATION_MIN_FONT
-        fig.update_layout(uniformtext={"minsize": minimum, "mode": "show"})
-        for annotation in fig.layout.annotations or ():
-            if annotation.font.size is None or annotation.font.size < minimum:
-                annotation.font.size = max(annotation.font.size or FONT_SIZE, minimum)
-        fig.for_each_xaxis(lambda a: _raise_size(a.tickfont, minimum))
-        fig.for_each_yaxis(lambda a: _raise_size(a.tickfont, minimum))
-        for trace in fig.data:
+        layout["uniformtext"] = {"minsize": minimum, "mode": "show"}
+        for a in annotations:
+            font = a.get("font") or {}
+            if font.get("size") is None or font["size"] < minimum:
+                a["font"] = {**font, "size": max(font.get("size") or FONT_SIZE, minimum)}
+        for key, value in layout.items():
+            if is_axis_key(key) and isinstance(value, dict):
+                raised = _raised(value.get("tickfont"), minimum)
+                if raised is not None:
+                    layout[key] = {**value, "tickfont": raised}
+        for trace in data:
             for attr in ("textfont", "insidetextfont", "outsidetextfont"):
-                font = getattr(trace, attr, None)
-                if font is not None:
-                    _raise_size(font, minimum)
-            if trace.type == "bar":
+                raised = _raised(trace.get(attr), minimum)
+                if raised is not None:
+                    trace[attr] = raised
+            if trace.get("type") == "bar":
                 _print_values(trace)
-        _months_without_year(fig)
-    return fig
+        _months_without_year(data, layout)
+    if annotations:
+        layout["annotations"] = annotations
+    return {**fig, "data": data, "layout": layout}
+
+
+def is_axis_key(key: str, letter: str = "") -> bool:
+    """'xaxis', 'yaxis2', … (the layout keys of cartesian axes; of `letter` only, if given)."""
+    if not key.startswith((letter + "axis") if letter else ("xaxis", "yaxis")):
+        return False
+    rest = key[5:]
+    return rest == "" or (rest.isdigit() and rest[0] != "0")
 
 
 _MONTH_OF_YEAR = re.compile(r"^(\S+) (\d{4})$")
 
 
-def _months_without_year(fig: go.Figure) -> None:
+def _months_without_year(data: list[dict], layout: dict) -> None:
     """Month categories of one single year ("Jan. 2025" … "Nov. 2025") are labelled without the
     year, which the slide's heading names: shorter labels, larger chart."""
     labels: list[str] = []
-    for trace in fig.data:
-        if trace.type != "bar" or getattr(trace, "orientation", None) == "h" or trace.x is None:
+    for trace in data:
+        if trace.get("type") != "bar" or trace.get("orientation") == "h" or trace.get("x") is None:
             continue
-        labels += [x for x in trace.x if x not in labels]
+        labels += [x for x in trace["x"] if x not in labels]
     matches = [_MONTH_OF_YEAR.match(x) if isinstance(x, str) else None for x in labels]
     if not labels or not all(matches) or len({m.group(2) for m in matches}) != 1:
         return
-    fig.update_xaxes(tickmode="array", tickvals=labels, ticktext=[m.group(1) for m in matches])
+    for key, value in list(layout.items()):
+        if is_axis_key(key, "x"):
+            layout[key] = {**value, "tickmode": "array", "tickvals": labels,
+                           "ticktext": [m.group(1) for m in matches]}
+    if "xaxis" not in layout:
+        layout["xaxis"] = {"tickmode": "array", "tickvals": labels,
+                           "ticktext": [m.group(1) for m in matches]}
 
 
-def _print_values(bar) -> None:
+def _print_values(bar: dict) -> None:
     """Print a bar trace's values where the builder left them to the table (too many bars for
     the normal view): the text from customdata[i][1] (the builders' hover text), upright."""
-    texts = list(bar.text) if isinstance(bar.text, (list, tuple)) else None
-    custom = bar.customdata
+    texts = list(bar["text"]) if isinstance(bar.get("text"), (list, tuple)) else None
+    custom = bar.get("customdata")
     if not texts or all(texts) or custom is None:
         return
     try:
         shown = [t or str(c[1]) for t, c in zip(texts, custom, strict=True)]
     except (TypeError, IndexError, ValueError):
         return
-    fills = bar.marker.color
+    fills = (bar.get("marker") or {}).get("color")
     fills = list(fills) if isinstance(fills, (list, tuple)) else [fills or CASES] * len(shown)
     compact = [t.replace("<\u00a0", "<") for t in shown]
     if max(len(t) for t in compact) <= 2:
         # Two characters fit over a narrow bar upright; "<5" must stay upright (turned, "<"
         # would read as "V").
-        bar.text = compact
-        bar.textangle = 0
-        bar.textposition = "outside"
+        bar.update(text=compact, textangle=0, textposition="outside")
         return
-    bar.text = shown
-    bar.textangle = -90
-    bar.textposition = "auto"
-    bar.insidetextanchor = "end"
-    bar.insidetextfont = {"color": [text_on(f) if isinstance(f, str) and f.startswith("#")
-                                    else TEXT for f in fills]}
+    bar.update(
+        text=shown, textangle=-90, textposition="auto", insidetextanchor="end",
+        insidetextfont={"color": [text_on(f) if isinstance(f, str) and f.startswith("#")
+                                  else TEXT for f in fills]},
+    )

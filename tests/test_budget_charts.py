@@ -20,6 +20,7 @@ import pytest
 from dashboard import theme
 from dashboard.components import budget_charts as bc
 from dashboard.components import tables
+from tests.figures import checked
 
 AS_OF = date(2025, 4, 10)
 CATEGORIES = ("BERATUNG", "MASSNAHME", "PERSONAL", "SACH", "VERANSTALTUNG")
@@ -70,7 +71,7 @@ def _traces(fig, name, axis=None):
 
 
 def test_bullets_put_the_plan_tick_at_elapsed_share_times_allocation(budget):
-    fig = bc.module_bullets(budget)
+    fig = checked(bc.module_bullets(budget))
     plans = [t for t in fig.data if t.name == "Plan"]
     # 0,274 × 100.000 € = 27.400 €; 0,274 × 50.000 € = 13.700 €; 0,274 × 0 = 0.
     assert [t.x[0] for t in plans] == pytest.approx([27_400.0, 13_700.0, 0.0])
@@ -80,7 +81,7 @@ def test_bullets_put_the_plan_tick_at_elapsed_share_times_allocation(budget):
 
 
 def test_bullets_draw_spent_in_module_colour_and_the_projection_paler(budget):
-    fig = bc.module_bullets(budget)
+    fig = checked(bc.module_bullets(budget))
     spent = [t for t in fig.data if t.name == "Ausgegeben" and t.type == "bar"]
     assert [t.x[0] for t in spent] == [25_000.0, 20_000.0, 0.0]
     assert [t.marker.color for t in spent] == [theme.MODULE_COLOURS[m] for m in ("I", "II", "III")]
@@ -99,7 +100,7 @@ def test_bullets_draw_spent_in_module_colour_and_the_projection_paler(budget):
 
 
 def test_cumulative_spend_points_sit_on_month_ends_and_on_as_of(budget):
-    fig = bc.cumulative_spend(budget, AS_OF)
+    fig = checked(bc.cumulative_spend(budget, AS_OF))
     spend = _traces(fig, "Ausgaben kumuliert")
     # 31 Jan = day 31, 28 Feb = day 59, 31 Mar = day 90, April ends at as_of 10 Apr = day 100.
     assert list(spend[0].x) == [31, 59, 90, 100]
@@ -114,7 +115,7 @@ def test_cumulative_spend_points_sit_on_month_ends_and_on_as_of(budget):
 
 
 def test_category_panels_show_only_categories_with_money(budget):
-    fig = bc.category_spend(budget)
+    fig = checked(bc.category_spend(budget))
     spent = [t for t in fig.data if t.name == "Ausgegeben"]
     assert [list(t.y) for t in spent] == [["Personal", "Sachkosten"], ["Personal"], []]
     assert list(spent[0].x) == [20_000.0, 5_000.0]
@@ -128,7 +129,7 @@ def test_category_panels_show_only_categories_with_money(budget):
 
 
 def test_staffing_prints_approved_and_filled_fte(budget):
-    fig = bc.staffing(budget)
+    fig = checked(bc.staffing(budget))
     approved, filled = fig.data
     assert list(approved.y) == [4.0, 1.0, 0.5]
     assert list(filled.y) == [3.5, 1.0, 0.0]
@@ -143,7 +144,7 @@ def test_repayment_per_module_and_in_total(budget):
         ("Modul I", 8_750_00), ("Modul II", -23_000_00), ("Modul III", 0),
         ("Gesamt", -14_250_00),
     ]
-    fig = bc.repayment(budget)
+    fig = checked(bc.repayment(budget))
     bar = fig.data[0]
     assert list(bar.x) == [8_750.0, -23_000.0, 0.0, -14_250.0]
     assert list(bar.text) == [
@@ -181,7 +182,49 @@ def test_an_empty_year_says_so_in_words():
     assert not bc.has_data(empty)
     for fig in (bc.module_bullets(empty), bc.cumulative_spend(empty, AS_OF),
                 bc.category_spend(empty), bc.repayment(empty), bc.staffing(empty)):
+        fig = checked(fig)
         assert fig.data == ()
         assert fig.layout.annotations[0].text
     assert bc.repayment_rows(empty)[-1]["cents"] is None
     assert bc.repayment_text(None) == "noch keine Hochrechnung"
+
+
+def _empty_budget():
+    return {"year": 2030, "modules": [
+        _module(m, 0, 0, None, None, [], {}, (0.0, 0.0)) for m in ("I", "II", "III")
+    ]}
+
+
+BUILDERS = {
+    "empty_figure": lambda b: bc.empty_figure(),
+    "module_bullets": bc.module_bullets,
+    "cumulative_spend": lambda b: bc.cumulative_spend(b, AS_OF),
+    "category_spend": bc.category_spend,
+    "staffing": bc.staffing,
+    "repayment": bc.repayment,
+}
+
+
+@pytest.mark.parametrize("name", sorted(BUILDERS))
+@pytest.mark.parametrize("empty", [False, True], ids=["normal", "empty"])
+def test_every_builder_returns_a_valid_figure_dict(budget, name, empty):
+    data = _empty_budget() if empty else budget
+    fig = BUILDERS[name](data)
+    assert isinstance(fig, dict)
+    checked(fig)
+    # Fresh dicts on every call: changing one figure does not change the next.
+    again = BUILDERS[name](data)
+    assert again == fig
+    assert again["layout"] is not fig["layout"]
+    assert all(a is not b for a, b in zip(again["data"], fig["data"], strict=True))
+
+
+@pytest.mark.parametrize("count", [1, 2, 3])
+def test_bullets_stack_one_panel_per_module(budget, count):
+    budget["modules"] = budget["modules"][:count]
+    fig = checked(bc.module_bullets(budget))
+    assert len(fig.layout.annotations) == count
+    assert {t.yaxis for t in fig.data if t.type == "bar"} == {
+        "y" if i == 1 else f"y{i}" for i in range(1, count + 1)
+    }
+    assert fig.layout.height == 150 * count + 120

@@ -9,6 +9,7 @@ from dashboard.components import charts, filterbar
 from dashboard.components.kpi import change
 from dashboard.components.tables import Column, table_rows
 from dashboard.pages.caseload import district_of_click
+from tests.figures import checked
 
 NBSP = "\u00a0"
 K = 5
@@ -20,7 +21,7 @@ def test_active_cases_by_district_values_ids_and_suppression():
         {"id": "NORD", "name": "Nord", "active": None, "per_fte": None},  # 1..4 cases
         {"id": "SUED", "name": "Süd", "active": 0, "per_fte": None},
     ]
-    fig = charts.active_cases_by_district(districts, K)
+    fig = checked(charts.active_cases_by_district(districts, K))
     (bar,) = fig.data
     assert list(bar.x) == ["Mitte", "Nord", "Süd"]
     # The suppressed bar is a placeholder, never 0: max(K-1, 4 % of 164 = 6.56) = 6.56.
@@ -38,7 +39,7 @@ def test_active_cases_by_district_values_ids_and_suppression():
 
 def test_placeholder_is_at_least_k_minus_one_for_small_charts():
     # tallest real bar 20: 4 % would be 0.8, so the placeholder is K-1 = 4
-    fig = charts.count_bars(["a", "b"], [20, None], min_cell=K)
+    fig = checked(charts.count_bars(["a", "b"], [20, None], min_cell=K))
     assert list(fig.data[0].y) == [20, 4]
 
 
@@ -48,7 +49,7 @@ def test_ratio_bars_tell_suppressed_from_undefined():
         {"id": "B", "name": "B", "active": None, "per_fte": None},  # count suppressed
         {"id": "C", "name": "C", "active": 12, "per_fte": None},  # no FTE: undefined
     ]
-    (bar,) = charts.caseload_per_fte_by_district(districts, K).data
+    (bar,) = checked(charts.caseload_per_fte_by_district(districts, K)).data
     assert list(bar.text) == ["45,0", f"<{NBSP}5", "keine Stelle"]
     assert list(bar.marker.pattern.shape) == ["", "/", "/"]
     # placeholders: 4 % of 45.0 = 1.8
@@ -60,7 +61,7 @@ def test_per_1000_by_municipality_is_horizontal_in_table_order():
         {"ags": "05558012", "name": "Coesfeld", "active": 75, "per_1000": 2.03},
         {"ags": "05558016", "name": "Dülmen", "active": 110, "per_1000": 2.32},
     ]
-    (bar,) = charts.per_1000_by_municipality(rows, K).data
+    (bar,) = checked(charts.per_1000_by_municipality(rows, K)).data
     assert bar.orientation == "h"
     assert list(bar.y) == ["Coesfeld", "Dülmen"]
     assert list(bar.x) == [2.03, 2.32]
@@ -72,7 +73,7 @@ def test_opened_closed_two_series_with_suppressed_month():
         {"month": "2025-01", "opened": 35, "closed": 53},
         {"month": "2025-02", "opened": None, "closed": 0},
     ]
-    fig = charts.opened_closed(rows, K)
+    fig = checked(charts.opened_closed(rows, K))
     opened, closed = fig.data
     assert (opened.name, closed.name) == ("eröffnet", "abgeschlossen")
     assert list(opened.x) == ["Jan. 2025", "Feb. 2025"]
@@ -86,7 +87,7 @@ def test_opened_closed_two_series_with_suppressed_month():
 def test_many_bars_carry_no_printed_values_but_suppressed_ones_stay_labelled():
     rows = [{"month": f"20{20 + i // 12}-{i % 12 + 1:02d}", "active": 100 + i} for i in range(30)]
     rows[3]["active"] = None
-    (bar,) = charts.monthly_active(rows, K).data
+    (bar,) = checked(charts.monthly_active(rows, K)).data
     assert bar.text[0] == ""
     assert bar.text[3] == f"<{NBSP}5"
     assert bar.customdata[0][1] == "100"  # still on hover
@@ -97,7 +98,7 @@ def test_utilisation_by_module_bars_and_elapsed_share():
         {"module": "I", "utilisation": 0.67, "elapsed_share": 0.874},
         {"module": "II", "utilisation": None, "elapsed_share": 0.874},
     ]
-    bar, elapsed = charts.utilisation_by_module(modules).data
+    bar, elapsed = checked(charts.utilisation_by_module(modules)).data
     assert list(bar.x) == ["Modul I", "Modul II"]
     assert list(bar.y) == [67.0, 0]
     assert list(bar.text) == [f"67,0{NBSP}%", "nichts bewilligt"]
@@ -184,10 +185,11 @@ MONTHS = [{"month": f"2025-{m:02d}", "active": a}
 
 def test_presentation_prints_every_value_and_no_font_below_16():
     # 11 bars with max_labelled=6: the normal view leaves the values to the table
-    fig = charts.monthly_active(MONTHS, K, height=charts.SMALL_HEIGHT, max_labelled=6)
-    (bar,) = fig.data
+    raw = charts.monthly_active(MONTHS, K, height=charts.SMALL_HEIGHT, max_labelled=6)
+    (bar,) = checked(raw).data
     assert list(bar.text) == [""] * 10 + [f"<{NBSP}5"]
-    theme.adapt_figure(fig, presentation=True)
+    fig = checked(theme.adapt_figure(raw, presentation=True))
+    (bar,) = fig.data
     assert list(bar.text) == ["411", "395", "407", "412", "402", "412", "406", "408", "423",
                               "434", f"<{NBSP}5"]
     assert bar.textangle == -90  # three digits do not fit over a narrow bar upright
@@ -204,9 +206,9 @@ def test_presentation_prints_short_values_upright_and_raises_small_fonts():
     rows = [{"month": "2025-01", "count": 10}, {"month": "2025-02", "count": None},
             {"month": "2025-03", "count": 7}]
     fig = charts.transitions_monthly(rows, K, max_labelled=1)
-    fig.update_xaxes(tickfont={"size": 11})
-    fig.add_annotation(text="klein", font={"size": 12})
-    theme.adapt_figure(fig, presentation=True)
+    fig["layout"]["xaxis"]["tickfont"] = {"size": 11}
+    fig["layout"]["annotations"] = [{"text": "klein", "font": {"size": 12}}]
+    fig = checked(theme.adapt_figure(fig, presentation=True))
     (bar,) = fig.data
     assert list(bar.text) == ["10", "<5", "7"] and bar.textangle == 0
     assert fig.layout.xaxis.tickfont.size == 16
@@ -216,21 +218,68 @@ def test_presentation_prints_short_values_upright_and_raises_small_fonts():
 
 def test_presentation_leaves_months_of_several_years_alone():
     rows = [{"month": "2024-12", "active": 10}, {"month": "2025-01", "active": 12}]
-    fig = theme.adapt_figure(charts.monthly_active(rows, K), presentation=True)
+    fig = checked(theme.adapt_figure(charts.monthly_active(rows, K), presentation=True))
     assert fig.layout.xaxis.ticktext is None
 
 
 def test_high_contrast_swaps_the_template_but_keeps_the_meaning_of_colours():
     modules = [{"module": "I", "utilisation": 0.5, "elapsed_share": 0.8},
                {"module": "II", "utilisation": 0.7, "elapsed_share": 0.8}]
-    fig = charts.utilisation_by_module(modules)
-    before = list(fig.data[0].marker.color)
-    theme.adapt_figure(fig, high_contrast=True)
+    raw = charts.utilisation_by_module(modules)
+    before = list(checked(raw).data[0].marker.color)
+    fig = checked(theme.adapt_figure(raw, high_contrast=True))
     assert fig.layout.template.layout.font.color == "#000000"
     assert fig.layout.template.layout.yaxis.gridcolor == theme.CONTRAST_GRID
     assert list(fig.data[0].marker.color) == before == [theme.MODULE_COLOURS["I"],
                                                         theme.MODULE_COLOURS["II"]]
     assert theme.contrast_ratio(theme.CONTRAST_GRID) >= 3  # a grid line is a graphic: 3:1
+
+
+def test_adapt_figure_changes_neither_its_input_nor_the_shared_templates():
+    import copy
+    import json
+
+    rows = [{"month": "2025-01", "count": 10}, {"month": "2025-02", "count": None}]
+    raw = charts.transitions_monthly(rows, K, max_labelled=1)
+    raw["layout"]["annotations"] = [{"text": "Hinweis", "font": {"color": theme.TEXT_MUTED}}]
+    before = copy.deepcopy(raw)
+    templates = json.dumps([theme.template(), theme.template(contrast=True)], sort_keys=True)
+    for presentation in (False, True):
+        for high_contrast in (False, True):
+            out = theme.adapt_figure(raw, presentation=presentation, high_contrast=high_contrast)
+            checked(out)
+    assert raw == before
+    assert json.dumps([theme.template(), theme.template(contrast=True)],
+                      sort_keys=True) == templates
+    # the contrast theme turned the grey note black in its own copy only
+    out = theme.adapt_figure(raw, high_contrast=True)
+    assert out["layout"]["annotations"][0]["font"]["color"] == theme.CONTRAST_TEXT
+    assert raw["layout"]["annotations"][0]["font"]["color"] == theme.TEXT_MUTED
+
+
+def test_every_chart_builder_returns_a_figure_plotly_accepts():
+    districts = [{"id": "N", "name": "Nord", "active": 12, "per_fte": 3.0},
+                 {"id": "S", "name": "Süd", "active": None, "per_fte": None}]
+    months = [{"month": "2025-01", "active": 3, "count": 4, "opened": 5, "closed": None,
+               "bleiberecht": None, "einbuergerungen": 7}]
+    municipalities = [{"ags": "05558012", "name": "Coesfeld", "active": 75, "per_1000": 2.0}]
+    staff = [{"staff_id": "CM-1", "active": 9}, {"staff_id": None, "active": None}]
+    modules = [{"module": "I", "utilisation": None, "elapsed_share": 0.5}]
+    built = [
+        charts.active_cases_by_district(districts, K, title="Titel"),
+        charts.caseload_per_fte_by_district(districts, K),
+        charts.per_1000_by_municipality(municipalities, K),
+        charts.active_cases_by_staff(staff, K),
+        charts.monthly_active(months, K), charts.transitions_monthly(months, K),
+        charts.opened_closed(months, K), charts.transitions_by_month(months, K),
+        charts.utilisation_by_module(modules),
+        charts.count_bars([], [], min_cell=K), charts.opened_closed([], K),
+    ]
+    for fig in built:
+        shown = checked(fig)
+        assert shown.layout.template.layout.font.size == theme.FONT_SIZE
+    assert checked(built[0]).layout.title.text == "Titel"
+    assert checked(built[1]).layout.title.text is None
 
 
 def test_graph_config_hides_the_mode_bar_on_a_projector():
@@ -291,8 +340,9 @@ def test_dress_wraps_every_graph_in_a_described_figure():
     assert description.children == "Aktive Fälle am Monatsende: Jan. 2025 411, Feb. 2025 395."
     assert isinstance(graph, dcc.Graph)
     assert graph.config["displayModeBar"] is False
-    assert graph.figure.layout.height == layout.PRESENTATION_SMALL_HEIGHT
-    assert graph.figure.layout.template.layout.font.color == "#000000"
+    shown = checked(graph.figure)
+    assert shown.layout.height == layout.PRESENTATION_SMALL_HEIGHT
+    assert shown.layout.template.layout.font.color == "#000000"
 
 
 def test_filter_bar_folds_into_one_line_in_presentation_mode():

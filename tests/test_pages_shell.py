@@ -15,6 +15,7 @@ from dashboard.components.section import chart_section
 from dashboard.data import Data, DataUnavailable
 from queries import db, meta, schema
 from queries.runs import record_run
+from tests.figures import checked
 
 TODAY = date(2025, 6, 30)
 NBSP = "\u00a0"
@@ -123,7 +124,7 @@ def test_caseload_page_levels_on_a_paper_fixture(engine, db_url):
     app = create_app(database_url=db_url, min_cell=5, cache_config="null", today=TODAY)
     kreis = rendered(app, "/fallzahlen")["page"]
     graph = find(kreis, "caseload-districts-graph")
-    bars = graph.figure.data[0]
+    bars = checked(graph.figure).data[0]
     assert list(bars.x) == ["Nord", "Süd"]
     # NORD 5 real; SUED suppressed: placeholder max(K-1 = 4, 4 % of 5) = 4, labelled "< 5"
     assert list(bars.y) == [5, 4]
@@ -134,7 +135,7 @@ def test_caseload_page_levels_on_a_paper_fixture(engine, db_url):
     assert "Bezirk Nord" in text_of(find(nord, "kim-breadcrumb"))
     assert text_of(find(nord, "caseload-district-summary")).startswith(
         "Bezirk Nord: 5 aktive Fälle, 6 eröffnet und <\u00a05 abgeschlossen")
-    staff = find(nord, "caseload-staff-graph").figure.data[0]
+    staff = checked(find(nord, "caseload-staff-graph").figure).data[0]
     assert list(staff.y) == ["S1"]
     assert list(staff.x) == [5]
 

@@ -13,6 +13,7 @@ from dashboard.app_factory import create_app
 from dashboard.pages import report_print
 from dashboard.security import NO_PERMISSION_TEXT, AuthSettings, add_user
 from queries import db, demo
+from tests.figures import checked
 
 from .test_pages_shell import find, load_fixture, rendered, text_of
 from .test_security import PASSWORD, USERS, route, serve, session_for
@@ -64,7 +65,7 @@ def test_report_on_a_paper_fixture(engine, db_url):
     # the graphs have a fixed size, drawn larger and scaled for the page
     g = find(page, "report-caseload-monthly-graph")
     assert g.responsive is False  # dcc.Graph: overrides config.responsive and layout.autosize
-    assert g.figure.layout.width == round(report_print.FULL_WIDTH / report_print.ZOOM)
+    assert checked(g.figure).layout.width == round(report_print.FULL_WIDTH / report_print.ZOOM)
     assert g.style["zoom"] == report_print.ZOOM
     # three themes, in order, each its own sheet
     themes = [c.id for c in page.children if getattr(c, "id", "").startswith("report-")]
@@ -88,6 +89,19 @@ def test_report_for_a_bezirk_shows_its_gemeinden(engine, db_url):
         ["Coesfeld", "Nord", "5", "6", f"<{NBSP}5", "2,5"]]
     assert find(page, "report-caseload-districts") is None
     assert find(page, "report-caseload-municipalities-graph") is not None
+
+
+def test_report_takes_the_budget_year_of_the_mittelabfluss_page(engine, db_url):
+    load_fixture(engine)
+    app = create_app(database_url=db_url, min_cell=5, cache_config="null", today=date(2025, 6, 30))
+    page = rendered(app, "/bericht", "?von=2025-01-01&bis=2025-06-30&jahr=2024")["page"]
+    assert text_of(find(page, "report-budget-intro")).startswith(
+        "Haushaltsjahr 2024, Stand 30.06.2025.")
+    page = rendered(app, "/bericht", "?von=2025-01-01&bis=2025-06-30")["page"]
+    assert text_of(find(page, "report-budget-intro")).startswith("Haushaltsjahr 2025,")
+    page = rendered(app, "/bericht", "?von=2025-01-01&bis=2025-06-30&jahr=20x4")["page"]
+    intro = text_of(find(page, "report-budget-intro"))
+    assert intro.startswith("Haushaltsjahr 2025,") and "kein gültiges Haushaltsjahr" in intro
 
 
 def test_garbage_in_the_address_gives_the_default_report_and_a_note(engine, db_url):

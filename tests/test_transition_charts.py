@@ -8,6 +8,7 @@ import pytest
 from dashboard import theme
 from dashboard.components import tables
 from dashboard.components import transition_charts as tc
+from tests.figures import checked
 
 K = 5
 SUPPRESSED = "<\u00a05"
@@ -27,7 +28,7 @@ NODES = ["GESTATTUNG", "DULDUNG", "AE_SCHUTZ", "AE_25A", "AE_25B", "NE", "DEUTSC
 
 
 def _sankey():
-    fig = tc.status_sankey(FLOWS, K)
+    fig = checked(tc.status_sankey(FLOWS, K))
     (trace,) = fig.data
     return fig, trace
 
@@ -101,7 +102,7 @@ def test_plotly_columns_follow_the_longest_path_and_put_sinks_last():
 
 
 def test_no_transitions_say_so_in_words():
-    fig = tc.status_sankey([], K)
+    fig = checked(tc.status_sankey([], K))
     assert fig.data == ()
     assert fig.layout.annotations[0].text == tc.EMPTY_TEXT
 
@@ -114,7 +115,7 @@ MONTHLY = [
 
 
 def test_monthly_bars_show_suppressed_months_as_labelled_stubs():
-    fig = tc.bleiberecht_monthly(MONTHLY, K)
+    fig = checked(tc.bleiberecht_monthly(MONTHLY, K))
     counts_b, stubs_b, counts_e, stubs_e = fig.data
     assert list(counts_b.x) == ["Jan. 2025", "Feb. 2025", "März 2025"]
     assert list(counts_b.y) == [6, 0, None]
@@ -139,20 +140,20 @@ def test_monthly_bars_show_suppressed_months_as_labelled_stubs():
 def test_count_axis_has_whole_number_ticks():
     # Only suppressed months: the axis runs to K × 1,2 = 6 in steps of 1, never 0,2 … 1,2.
     only_small = [{"month": "2025-01", "bleiberecht": None, "einbuergerungen": 0}]
-    axis = tc.bleiberecht_monthly(only_small, K).layout.yaxis
+    axis = checked(tc.bleiberecht_monthly(only_small, K)).layout.yaxis
     assert list(axis.range) == [0, 6.0] and axis.dtick == 1
     # Largest shown count 7: up to 8,4 in steps of 2; MONTHLY's 7 is Feb's Einbürgerungen.
-    axis = tc.bleiberecht_monthly(MONTHLY, K).layout.yaxis
+    axis = checked(tc.bleiberecht_monthly(MONTHLY, K)).layout.yaxis
     assert list(axis.range) == pytest.approx([0, 8.4]) and axis.dtick == 2
     # Large counts: plotly chooses the ticks.
     big = [{"month": "2025-01", "bleiberecht": 40, "einbuergerungen": 12}]
-    axis = tc.bleiberecht_monthly(big, K).layout.yaxis
+    axis = checked(tc.bleiberecht_monthly(big, K)).layout.yaxis
     assert list(axis.range) == pytest.approx([0, 48]) and axis.dtick is None
 
 
 def test_monthly_bars_without_any_event_say_so():
     rows = [{"month": "2025-01", "bleiberecht": 0, "einbuergerungen": 0}]
-    fig = tc.bleiberecht_monthly(rows, K)
+    fig = checked(tc.bleiberecht_monthly(rows, K))
     assert fig.data == ()
     assert "weder" in fig.layout.annotations[0].text
 
@@ -165,7 +166,7 @@ def test_gap_distribution_in_bucket_order_with_german_labels():
         {"bucket": "31-90", "count": 0},
         {"bucket": ">90", "count": 6},
     ]
-    counts, stubs = tc.sphere_gaps(rows, K).data
+    counts, stubs = checked(tc.sphere_gaps(rows, K)).data
     assert list(counts.x) == ["nahtlos (0 Tage)", "1–7 Tage", "8–30 Tage", "31–90 Tage",
                               "über 90 Tage"]
     assert list(counts.y) == [10, None, 5, 0, 6]
@@ -180,7 +181,7 @@ def test_sphere_matrix_prints_counts_and_greys_suppressed_cells():
         {"from": "ASYLBLG", "to": "SGB12", "count": None},
         {"from": "SGB2", "to": "KEINE", "count": 8},
     ]
-    (heat,) = tc.sphere_flow_matrix(flows, K).data
+    (heat,) = checked(tc.sphere_flow_matrix(flows, K)).data
     # Rows and columns in the code list's order of codes.SPHERES (SGB12 after SGB8).
     assert list(heat.y) == ["AsylbLG", "SGB II"]
     assert list(heat.x) == ["SGB II", "SGB XII", "keine Leistungen"]
@@ -189,6 +190,56 @@ def test_sphere_matrix_prints_counts_and_greys_suppressed_cells():
     assert tc.sphere_flow_rows(flows)[1] == {
         "from_label": "AsylbLG", "to_label": "SGB XII (Sozialhilfe)", "count": None
     }
+
+
+GAPS = [
+    {"bucket": "0", "count": 10},
+    {"bucket": "1-7", "count": None},
+    {"bucket": "8-30", "count": 5},
+    {"bucket": "31-90", "count": 0},
+    {"bucket": ">90", "count": 6},
+]
+SPHERE_FLOWS = [
+    {"from": "ASYLBLG", "to": "SGB2", "count": 20},
+    {"from": "ASYLBLG", "to": "SGB12", "count": None},
+]
+LONG_MONTHLY = [
+    {"month": f"{2021 + i // 12}-{i % 12 + 1:02d}", "bleiberecht": None if i % 3 else i,
+     "einbuergerungen": i}
+    for i in range(30)
+]
+
+
+@pytest.mark.parametrize(
+    ("builder", "normal", "empty"),
+    [
+        (tc.status_sankey, FLOWS, []),
+        (tc.bleiberecht_monthly, MONTHLY, []),
+        (tc.bleiberecht_monthly, LONG_MONTHLY,
+         [{"month": "2025-01", "bleiberecht": 0, "einbuergerungen": 0}]),
+        (tc.sphere_gaps, GAPS, []),
+        (tc.sphere_gaps, GAPS, [{"bucket": b, "count": 0} for b in tc.GAP_LABELS]),
+        (tc.sphere_flow_matrix, SPHERE_FLOWS, []),
+    ],
+)
+@pytest.mark.parametrize("k", [1, 5, 10])
+def test_every_builder_returns_a_plain_figure_dict(builder, normal, empty, k):
+    fig = builder(normal, k)
+    assert checked(fig).data
+    # Fresh dicts on every call: changing one figure leaves the next one alone.
+    fig["layout"]["height"] = 1
+    fig["data"][0]["name"] = "changed"
+    again = builder(normal, k)
+    assert again["layout"]["height"] != 1 and again["data"][0].get("name") != "changed"
+    none = checked(builder(empty, k))
+    assert none.data == () and none.layout.annotations[0].text
+    message = checked(tc.empty_figure("Nichts", height=300))
+    assert message.layout.height == 300 and message.layout.xaxis.visible is False
+
+
+def test_long_periods_leave_bar_numbers_to_the_table():
+    fig = checked(tc.bleiberecht_monthly(LONG_MONTHLY, K))
+    assert [t.texttemplate for t in fig.data] == ["", "", "", ""]
 
 
 def test_status_flow_table_uses_full_legal_labels():

@@ -1,4 +1,5 @@
-"""Chart builders: pure functions from plain rows (as queries/ returns them) to plotly Figures.
+"""Chart builders: pure functions from plain rows (as queries/ returns them) to figure dicts
+(components/figure.py).
 
 Every builder prints the values on the bars (up to MAX_LABELLED_BARS bars; the table under the
 chart has them all), uses the colours of theme.py and the "kim" template, and draws a suppressed
@@ -12,10 +13,9 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-import plotly.graph_objects as go
-
 from .. import format as fmt
 from .. import theme
+from . import figure
 
 MAX_LABELLED_BARS = 24
 SUPPRESSED_HEIGHT_SHARE = 0.04
@@ -42,7 +42,7 @@ def _bar_trace(
     horizontal: bool,
     show_values: bool,
     placeholder: float,
-) -> go.Bar:
+) -> dict:
     """One bar trace in which None values become hatched grey placeholders with their label."""
     colours = [colour] * len(values) if isinstance(colour, str) else list(colour)
     y, fill, shape, text, hover = [], [], [], [], []
@@ -62,7 +62,8 @@ def _bar_trace(
     ids = list(ids) if ids is not None else list(labels)
     customdata = [[i, h] for i, h in zip(ids, hover, strict=True)]
     label_axis = "y" if horizontal else "x"
-    return go.Bar(
+    return dict(
+        type="bar",
         name=name,
         x=y if horizontal else list(labels),
         y=list(labels) if horizontal else y,
@@ -84,9 +85,9 @@ def _bar_trace(
     )
 
 
-def _layout(fig: go.Figure, *, title: str | None, height: int, horizontal: bool,
-            values: Sequence[float | None], percent_axis: bool = False,
-            legend: bool = False, tickformat: str = "") -> go.Figure:
+def _figure(data: list[dict], *, title: str | None, height: int, horizontal: bool,
+             values: Sequence[float | None], percent_axis: bool = False,
+             legend: bool = False, tickformat: str = "") -> dict:
     real = [v for v in values if v is not None]
     top = max(real, default=0) or 1
     value_axis = {
@@ -101,9 +102,8 @@ def _layout(fig: go.Figure, *, title: str | None, height: int, horizontal: bool,
     label_axis = {"type": "category", "fixedrange": True}
     if horizontal:
         label_axis["autorange"] = "reversed"  # first row at the top, as in the table
-    fig.update_layout(
-        template=theme.register_template(),
-        title={"text": title} if title else None,
+    fig = figure.new(
+        data,
         height=height,
         showlegend=legend,
         margin={"t": 50 if title else 15},
@@ -111,6 +111,8 @@ def _layout(fig: go.Figure, *, title: str | None, height: int, horizontal: bool,
         yaxis=label_axis if horizontal else value_axis,
         barmode="group",
     )
+    if title:
+        fig["layout"]["title"] = {"text": title}
     return fig
 
 
@@ -126,7 +128,7 @@ def count_bars(
     horizontal: bool = False,
     height: int | None = None,
     max_labelled: int = MAX_LABELLED_BARS,
-) -> go.Figure:
+) -> dict:
     """Bars of counts of persons or cases; None = suppressed (< K)."""
     texts = [fmt.count(v, min_cell) for v in values]
     trace = _bar_trace(
@@ -135,8 +137,7 @@ def count_bars(
         horizontal=horizontal, show_values=len(values) <= max_labelled,
         placeholder=_placeholder_height(values, max(min_cell - 1, 0)),
     )
-    fig = go.Figure(trace)
-    return _layout(fig, title=title, height=height or _height(len(values), horizontal),
+    return _figure([trace], title=title, height=height or _height(len(values), horizontal),
                    horizontal=horizontal, values=values, tickformat=",.0f")
 
 
@@ -154,7 +155,7 @@ def ratio_bars(
     horizontal: bool = False,
     height: int | None = None,
     undefined_text: str = fmt.MISSING,
-) -> go.Figure:
+) -> dict:
     """Bars of a ratio derived from a count (per FTE, per 1,000). A ratio is None either because
     its count was suppressed (drawn hatched, labelled "< K") or because it is undefined (no FTE:
     labelled with `undefined_text`)."""
@@ -168,8 +169,7 @@ def ratio_bars(
         show_values=len(values) <= MAX_LABELLED_BARS,
         placeholder=_placeholder_height(values, 0),
     )
-    fig = go.Figure(trace)
-    return _layout(fig, title=title, height=height or _height(len(values), horizontal),
+    return _figure([trace], title=title, height=height or _height(len(values), horizontal),
                    horizontal=horizontal, values=values)
 
 
@@ -180,20 +180,21 @@ def grouped_count_bars(
     min_cell: int,
     title: str | None = None,
     height: int = HEIGHT,
-) -> go.Figure:
+) -> dict:
     """Several count series side by side per label: series are (name, values, colour)."""
     every = [v for _name, values, _c in series for v in values]
     placeholder = _placeholder_height(every, max(min_cell - 1, 0))
     n_bars = len(labels) * len(series)
-    fig = go.Figure()
-    for name, values, colour in series:
-        fig.add_trace(_bar_trace(
+    data = [
+        _bar_trace(
             labels, values, name=name, colour=colour,
             value_text=[fmt.count(v, min_cell) for v in values],
             missing_text=[fmt.suppressed(min_cell)] * len(values), min_cell=min_cell, ids=None,
             horizontal=False, show_values=n_bars <= MAX_LABELLED_BARS, placeholder=placeholder,
-        ))
-    return _layout(fig, title=title, height=height, horizontal=False, values=every, legend=True,
+        )
+        for name, values, colour in series
+    ]
+    return _figure(data, title=title, height=height, horizontal=False, values=every, legend=True,
                    tickformat=",.0f")
 
 
@@ -211,7 +212,7 @@ def month_labels(rows: Sequence[dict]) -> list[str]:
 
 
 def active_cases_by_district(districts: Sequence[dict], min_cell: int,
-                             title: str | None = None) -> go.Figure:
+                             title: str | None = None) -> dict:
     """Bars of `active` per district (rows of caseload()["districts"]); customdata id = district id,
     which the Fallzahlen page uses for the drill-down."""
     return count_bars(
@@ -221,7 +222,7 @@ def active_cases_by_district(districts: Sequence[dict], min_cell: int,
 
 
 def caseload_per_fte_by_district(districts: Sequence[dict], min_cell: int,
-                                 title: str | None = None) -> go.Figure:
+                                 title: str | None = None) -> dict:
     return ratio_bars(
         [d["name"] for d in districts], [d["per_fte"] for d in districts],
         [d["active"] for d in districts], min_cell=min_cell,
@@ -232,7 +233,7 @@ def caseload_per_fte_by_district(districts: Sequence[dict], min_cell: int,
 
 
 def per_1000_by_municipality(municipalities: Sequence[dict], min_cell: int,
-                             title: str | None = None) -> go.Figure:
+                             title: str | None = None) -> dict:
     return ratio_bars(
         [m["name"] for m in municipalities], [m["per_1000"] for m in municipalities],
         [m["active"] for m in municipalities], min_cell=min_cell,
@@ -243,7 +244,7 @@ def per_1000_by_municipality(municipalities: Sequence[dict], min_cell: int,
 
 
 def active_cases_by_staff(rows: Sequence[dict], min_cell: int,
-                          title: str | None = None) -> go.Figure:
+                          title: str | None = None) -> dict:
     return count_bars(
         [staff_label(r["staff_id"]) for r in rows], [r["active"] for r in rows],
         min_cell=min_cell, title=title,
@@ -256,7 +257,7 @@ def staff_label(staff_id: str | None) -> str:
 
 
 def monthly_active(rows: Sequence[dict], min_cell: int, title: str | None = None,
-                   height: int = HEIGHT, max_labelled: int = MAX_LABELLED_BARS) -> go.Figure:
+                   height: int = HEIGHT, max_labelled: int = MAX_LABELLED_BARS) -> dict:
     """Active cases at each month's end (rows of caseload()["monthly_active"])."""
     return count_bars(
         month_labels(rows), [r["active"] for r in rows], min_cell=min_cell, title=title,
@@ -266,7 +267,7 @@ def monthly_active(rows: Sequence[dict], min_cell: int, title: str | None = None
 
 
 def transitions_monthly(rows: Sequence[dict], min_cell: int, title: str | None = None,
-                        height: int = HEIGHT, max_labelled: int = MAX_LABELLED_BARS) -> go.Figure:
+                        height: int = HEIGHT, max_labelled: int = MAX_LABELLED_BARS) -> dict:
     """All status transitions per month (rows of transitions()["monthly"])."""
     return count_bars(
         month_labels(rows), [r["count"] for r in rows], min_cell=min_cell, title=title,
@@ -275,7 +276,7 @@ def transitions_monthly(rows: Sequence[dict], min_cell: int, title: str | None =
     )
 
 
-def opened_closed(rows: Sequence[dict], min_cell: int, title: str | None = None) -> go.Figure:
+def opened_closed(rows: Sequence[dict], min_cell: int, title: str | None = None) -> dict:
     return grouped_count_bars(
         month_labels(rows),
         [
@@ -287,7 +288,7 @@ def opened_closed(rows: Sequence[dict], min_cell: int, title: str | None = None)
 
 
 def transitions_by_month(rows: Sequence[dict], min_cell: int, title: str | None = None,
-                         height: int = HEIGHT) -> go.Figure:
+                         height: int = HEIGHT) -> dict:
     """Bleiberecht transitions and Einbürgerungen per month (transitions_monthly_by_kind)."""
     return grouped_count_bars(
         month_labels(rows),
@@ -302,14 +303,15 @@ def transitions_by_month(rows: Sequence[dict], min_cell: int, title: str | None 
 
 
 def utilisation_by_module(modules: Sequence[dict], title: str | None = None,
-                          height: int = HEIGHT) -> go.Figure:
+                          height: int = HEIGHT) -> dict:
     """Spent share of the allocation per module (bars, module colours) against the share of the
     year that has passed (a black tick on each bar). Money is never suppressed."""
     labels = [f"Modul {m['module']}" for m in modules]
     values = [None if m["utilisation"] is None else m["utilisation"] * 100 for m in modules]
     texts = [fmt.percent(m["utilisation"]) for m in modules]
     colours = [theme.MODULE_COLOURS.get(m["module"], theme.CASES) for m in modules]
-    bar = go.Bar(
+    bar = dict(
+        type="bar",
         x=labels,
         y=[0 if v is None else v for v in values],
         marker={"color": colours},
@@ -324,7 +326,8 @@ def utilisation_by_module(modules: Sequence[dict], title: str | None = None,
         customdata=[[m["module"], t] for m, t in zip(modules, texts, strict=True)],
         hovertemplate="%{x}<br>ausgegeben: %{customdata[1]} der Mittel<extra></extra>",
     )
-    elapsed = go.Scatter(
+    elapsed = dict(
+        type="scatter",
         x=labels,
         y=[m["elapsed_share"] * 100 for m in modules],
         mode="markers",
@@ -333,11 +336,9 @@ def utilisation_by_module(modules: Sequence[dict], title: str | None = None,
         customdata=[fmt.percent(m["elapsed_share"]) for m in modules],
         hovertemplate="Anteil des Jahres vergangen: %{customdata}<extra></extra>",
     )
-    fig = go.Figure([bar, elapsed])
     every = [*(v for v in values if v is not None), *(m["elapsed_share"] * 100 for m in modules)]
-    _layout(fig, title=title, height=height, horizontal=False, values=every or [100],
-            percent_axis=True, legend=True)
-    return fig
+    return _figure([bar, elapsed], title=title, height=height, horizontal=False,
+                   values=every or [100], percent_axis=True, legend=True)
 
 
 # -- text for screen readers --------------------------------------------------------------
@@ -346,13 +347,13 @@ def utilisation_by_module(modules: Sequence[dict], title: str | None = None,
 DESCRIBE_MAX_VALUES = 40
 
 
-def describe(fig: go.Figure) -> str:
+def describe(fig: dict) -> str:
     """The figure's content in German words, for screen readers: per series its name and the
     printed values ("Aktive Fälle: Nord 123, Süd < 5"), taken from what the chart shows (printed
     values, else the builders' hover text); a Sankey as its flows, a matrix as its cells."""
     parts: list[str] = []
     count = 0
-    for trace in fig.data:
+    for trace in fig.get("data") or ():
         pairs = _trace_pairs(trace)
         if not pairs:
             continue
@@ -361,10 +362,11 @@ def describe(fig: go.Figure) -> str:
         if len(pairs) > room:
             shown += (", …" if shown else "…")
         count += min(len(pairs), room)
-        name = getattr(trace, "name", None)
+        name = trace.get("name")
         parts.append(f"{name}: {shown}" if name else shown)
     if not parts:
-        texts = [a.text for a in fig.layout.annotations or () if a.text]
+        annotations = (fig.get("layout") or {}).get("annotations") or ()
+        texts = [a["text"] for a in annotations if a.get("text")]
         return " ".join(texts) if texts else "Diagramm ohne Werte."
     text = "; ".join(parts) + "."
     if count >= DESCRIBE_MAX_VALUES:
@@ -380,32 +382,34 @@ def _plain(value) -> str:
     return re.sub(r"[ \t\r\n]+", " ", text).strip()
 
 
-def _trace_pairs(trace) -> list[tuple[str, str]]:
-    kind = trace.type
+def _trace_pairs(trace: dict) -> list[tuple[str, str]]:
+    kind = trace.get("type")
     if kind == "sankey":
-        labels = [_plain(c) for c in (trace.node.customdata or trace.node.label or ())]
-        values = trace.link.customdata or ()
+        node, link = trace.get("node") or {}, trace.get("link") or {}
+        labels = [_plain(c) for c in (node.get("customdata") or node.get("label") or ())]
+        values = link.get("customdata") or ()
         pairs = []
-        for s, t, v in zip(trace.link.source or (), trace.link.target or (), values, strict=False):
+        for s, t, v in zip(link.get("source") or (), link.get("target") or (), values,
+                           strict=False):
             if v and s < len(labels) and t < len(labels) and labels[s] and labels[t]:
                 pairs.append((f"{labels[s]} → {labels[t]}", _plain(v)))
         return pairs
     if kind == "heatmap":
         pairs = []
-        for row, y in zip(trace.text or (), trace.y or (), strict=False):
-            for value, x in zip(row, trace.x or (), strict=False):
+        for row, y in zip(trace.get("text") or (), trace.get("y") or (), strict=False):
+            for value, x in zip(row, trace.get("x") or (), strict=False):
                 if value:
                     pairs.append((f"{y} → {x}", _plain(value)))
         return pairs
     if kind not in ("bar", "scatter"):
         return []
-    horizontal = getattr(trace, "orientation", None) == "h"
-    labels = trace.y if horizontal else trace.x
+    labels = trace.get("y") if trace.get("orientation") == "h" else trace.get("x")
     if labels is None or all(v is None for v in labels):
         return []  # a legend-only entry
     labels = list(labels)
-    texts = list(trace.text) if isinstance(trace.text, (list, tuple)) else []
-    custom = list(trace.customdata) if trace.customdata is not None else []
+    text = trace.get("text")
+    texts = list(text) if isinstance(text, (list, tuple)) else []
+    custom = list(trace.get("customdata") or [])
     pairs = []
     for i, label in enumerate(labels):
         value = texts[i] if i < len(texts) and texts[i] else None

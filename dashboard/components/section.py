@@ -28,7 +28,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import dash_ag_grid as dag
-import plotly.graph_objects as go
 from dash import dcc, html
 
 from .. import theme
@@ -38,7 +37,7 @@ from .messages import error_message, no_data
 
 log = logging.getLogger(__name__)
 
-Built = tuple[go.Figure, object] | tuple[go.Figure, object, object] | None
+Built = tuple[dict, object] | tuple[dict, object, object] | None
 
 # What became of a section (SectionRecord.status).
 OK, NO_DATA, DENIED, FAILED = "ok", "no_data", "denied", "failed"
@@ -130,7 +129,7 @@ def record_table(section_id: str, title: str, table: object, status: str = OK) -
     return download_links(section_id, title, collector.link)
 
 
-def graph(graph_id: str, figure: go.Figure, *, clickable: bool = False) -> dcc.Graph:
+def graph(graph_id: str, figure: dict, *, clickable: bool = False) -> dcc.Graph:
     return dcc.Graph(
         id=graph_id,
         figure=figure,

@@ -1,5 +1,5 @@
 """Pure chart and table builders for the Statuswechsel page: rows of queries/transitions.py in,
-plotly figures and German table rows out.
+figure dicts (components/figure.py) and German table rows out.
 
 Suppressed counts (None, KPIS.md) are never drawn as a number: a suppressed Sankey flow is a thin
 grey band labelled "< K", a suppressed bar a grey hatched stub labelled "< K".
@@ -10,12 +10,11 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-import plotly.graph_objects as go
-
 from queries import codes
 
 from .. import format as fmt
 from .. import theme
+from . import figure
 from .tables import Column
 
 # Short labels for a projector (at most about 20 characters, so four columns fit 1280 pixels);
@@ -76,21 +75,9 @@ def _rgba(hex_colour: str, alpha: float) -> str:
     return f"rgba({r},{g},{b},{alpha})"
 
 
-def _layout(fig: go.Figure, height: int) -> go.Figure:
-    fig.update_layout(template=theme.register_template(), height=height)
-    return fig
-
-
-def empty_figure(text: str, height: int = 260) -> go.Figure:
+def empty_figure(text: str, height: int = 260) -> dict:
     """A figure that says in words that there is nothing to draw."""
-    fig = go.Figure()
-    fig.add_annotation(
-        text=text, x=0.5, y=0.5, xref="paper", yref="paper", showarrow=False,
-        font={"size": theme.FONT_SIZE + 2, "color": theme.TEXT_MUTED},
-    )
-    fig.update_xaxes(visible=False)
-    fig.update_yaxes(visible=False)
-    return _layout(fig, height)
+    return figure.message(text, height=height)
 
 
 def status_group(code: str) -> str:
@@ -107,7 +94,7 @@ def sankey_nodes(flows: list[dict]) -> list[str]:
     return [s.code for s in codes.STATUSES if s.code in used]
 
 
-def status_sankey(flows: list[dict], min_cell: int) -> go.Figure:
+def status_sankey(flows: list[dict], min_cell: int) -> dict:
     """Residence-status transitions as a Sankey, columns prekär → befristet → verfestigt →
     eingebürgert, nodes coloured by group, each node labelled with its name and the number of
     transitions into it (or out of it, for a pure starting point).
@@ -170,44 +157,46 @@ def status_sankey(flows: list[dict], min_cell: int) -> go.Figure:
         link_values.append(layout.ballast)
         link_colours.append(TRANSPARENT)
         link_labels.append("")
-    fig = go.Figure(
-        go.Sankey(
-            arrangement="snap",
-            textfont={"size": SANKEY_FONT, "color": theme.TEXT, "family": theme.FONT_FAMILY},
-            node={
-                "label": labels,
-                "x": node_x,
-                "y": node_y,
-                "color": node_colours,
-                "pad": NODE_PAD,
-                "thickness": NODE_THICKNESS,
-                "line": {"color": theme.TEXT, "width": 0.5},
-                "customdata": node_hover,
-                "hovertemplate": "%{customdata}<extra></extra>",
-            },
-            link={
-                "source": sources,
-                "target": targets,
-                "value": link_values,
-                "color": link_colours,
-                "customdata": link_labels,
-                "hovertemplate": (
-                    "%{source.customdata} → %{target.customdata}: %{customdata}<extra></extra>"
-                ),
-            },
-        )
+    fig = figure.new(
+        height=height,
+        margin={"l": 10, "r": 10, "t": SANKEY_MARGIN_TOP, "b": SANKEY_MARGIN_BOTTOM},
+        annotations=[
+            {
+                "text": f"<b>{group}</b>", "x": GROUP_X[group], "y": 1.0, "yshift": 12,
+                "yanchor": "bottom", "xref": "paper", "yref": "paper", "showarrow": False,
+                "xanchor": "left" if GROUP_X[group] < 0.5 else "right",
+                "font": {"size": SANKEY_FONT, "color": theme.TEXT},
+            }
+            for group in codes.STATUS_GROUPS
+        ],
     )
-    for group in codes.STATUS_GROUPS:
-        fig.add_annotation(
-            text=f"<b>{group}</b>", x=GROUP_X[group], y=1.0, yshift=12, yanchor="bottom",
-            xref="paper", yref="paper",
-            showarrow=False, xanchor="left" if GROUP_X[group] < 0.5 else "right",
-            font={"size": SANKEY_FONT, "color": theme.TEXT},
-        )
-    fig.update_layout(
-        margin={"l": 10, "r": 10, "t": SANKEY_MARGIN_TOP, "b": SANKEY_MARGIN_BOTTOM}
-    )
-    return _layout(fig, height)
+    figure.add(fig, {
+        "type": "sankey",
+        "arrangement": "snap",
+        "textfont": {"size": SANKEY_FONT, "color": theme.TEXT, "family": theme.FONT_FAMILY},
+        "node": {
+            "label": labels,
+            "x": node_x,
+            "y": node_y,
+            "color": node_colours,
+            "pad": NODE_PAD,
+            "thickness": NODE_THICKNESS,
+            "line": {"color": theme.TEXT, "width": 0.5},
+            "customdata": node_hover,
+            "hovertemplate": "%{customdata}<extra></extra>",
+        },
+        "link": {
+            "source": sources,
+            "target": targets,
+            "value": link_values,
+            "color": link_colours,
+            "customdata": link_labels,
+            "hovertemplate": (
+                "%{source.customdata} → %{target.customdata}: %{customdata}<extra></extra>"
+            ),
+        },
+    })
+    return fig
 
 
 def _node_side(exact: dict, hidden: dict, code: str) -> tuple[int, int]:
@@ -340,31 +329,34 @@ def _column_lengths(nodes: list[str]) -> list[int]:
 
 
 def _count_bars(x, values, min_cell, name, colour, stub_height, show_stub_legend=True):
-    """Two traces sharing one slot: the counts, and for each suppressed count a grey hatched
-    stub of nominal height labelled "< K" (never a made-up exact bar, never nothing, which would
-    read as zero)."""
+    """Two bar trace dicts sharing one slot: the counts, and for each suppressed count a grey
+    hatched stub of nominal height labelled "< K" (never a made-up exact bar, never nothing,
+    which would read as zero)."""
     texts = [fmt.count(v, min_cell) for v in values]
-    counts = go.Bar(
-        x=x, y=values, name=name, text=[t if v is not None else "" for t, v in zip(
-            texts, values, strict=True)],
-        textposition="outside", cliponaxis=False, offsetgroup=name,
-        textfont={"size": theme.FONT_SIZE, "color": theme.TEXT},
-        marker={"color": colour, "line": {"color": theme.TEXT_MUTED, "width": 1}},
-        hovertemplate="%{x}: %{y}<extra>" + name + "</extra>",
-    )
-    stubs = go.Bar(
-        x=x, y=[stub_height if v is None else None for v in values],
-        name=f"{fmt.suppressed(min_cell)}: zu wenige Fälle, nicht ausgewiesen",
-        legendgroup="suppressed", showlegend=show_stub_legend and any(v is None for v in values),
-        text=[fmt.suppressed(min_cell) if v is None else "" for v in values],
-        textposition="outside", cliponaxis=False, offsetgroup=name,
-        textfont={"size": theme.FONT_SIZE, "color": theme.TEXT},
-        marker={"color": theme.SUPPRESSED_FILL, "line": {"color": theme.SUPPRESSED_LINE,
-                                                         "width": 1},
-                "pattern": {"shape": theme.SUPPRESSED_PATTERN,
-                            "fgcolor": theme.SUPPRESSED_LINE}},
-        hovertemplate="%{x}: " + fmt.suppressed(min_cell) + "<extra>" + name + "</extra>",
-    )
+    counts = {
+        "type": "bar",
+        "x": list(x), "y": list(values), "name": name,
+        "text": [t if v is not None else "" for t, v in zip(texts, values, strict=True)],
+        "textposition": "outside", "cliponaxis": False, "offsetgroup": name,
+        "textfont": {"size": theme.FONT_SIZE, "color": theme.TEXT},
+        "marker": {"color": colour, "line": {"color": theme.TEXT_MUTED, "width": 1}},
+        "hovertemplate": "%{x}: %{y}<extra>" + name + "</extra>",
+    }
+    stubs = {
+        "type": "bar",
+        "x": list(x), "y": [stub_height if v is None else None for v in values],
+        "name": f"{fmt.suppressed(min_cell)}: zu wenige Fälle, nicht ausgewiesen",
+        "legendgroup": "suppressed",
+        "showlegend": bool(show_stub_legend and any(v is None for v in values)),
+        "text": [fmt.suppressed(min_cell) if v is None else "" for v in values],
+        "textposition": "outside", "cliponaxis": False, "offsetgroup": name,
+        "textfont": {"size": theme.FONT_SIZE, "color": theme.TEXT},
+        "marker": {"color": theme.SUPPRESSED_FILL,
+                   "line": {"color": theme.SUPPRESSED_LINE, "width": 1},
+                   "pattern": {"shape": theme.SUPPRESSED_PATTERN,
+                               "fgcolor": theme.SUPPRESSED_LINE}},
+        "hovertemplate": "%{x}: " + fmt.suppressed(min_cell) + "<extra>" + name + "</extra>",
+    }
     return [counts, stubs]
 
 
@@ -375,7 +367,7 @@ def _stub(values: list[int | None], min_cell: int) -> float:
     return max(min(top * 0.04, min_cell / 2), 0.3)
 
 
-def bleiberecht_monthly(rows: list[dict], min_cell: int) -> go.Figure:
+def bleiberecht_monthly(rows: list[dict], min_cell: int) -> dict:
     """Bleiberecht transitions (§§ 25a, 25b) and Einbürgerungen per month, grouped bars."""
     if not rows:
         return empty_figure(EMPTY_TEXT)
@@ -387,30 +379,31 @@ def bleiberecht_monthly(rows: list[dict], min_cell: int) -> go.Figure:
     x = [fmt.month_short(r["month"]) for r in rows]
     stub = _stub(values, min_cell)
     bleiberecht = [r["bleiberecht"] for r in rows]
-    fig = go.Figure([
+    bars = [
         *_count_bars(x, bleiberecht, min_cell, "Bleiberecht (§§ 25a, 25b)", BLEIBERECHT_COLOUR,
                      stub),
         *_count_bars(x, [r["einbuergerungen"] for r in rows], min_cell, "Einbürgerungen",
                      EINBUERGERUNG_COLOUR, stub, show_stub_legend=None not in bleiberecht),
-    ])
+    ]
     if len(rows) > 18:
         # Five years of months: numbers on every bar would overlap; the table has them.
-        fig.update_traces(texttemplate="", selector={"type": "bar"})
-    fig.update_layout(barmode="group", yaxis=_count_axis(values, min_cell))
-    return _layout(fig, 380)
+        for bar in bars:
+            bar["texttemplate"] = ""
+    return figure.new(bars, height=380, barmode="group", yaxis=_count_axis(values, min_cell))
 
 
-def sphere_gaps(rows: list[dict], min_cell: int) -> go.Figure:
+def sphere_gaps(rows: list[dict], min_cell: int) -> dict:
     """Rechtskreiswechsel by the days between the old and the new sphere, seamless first."""
     values = [r["count"] for r in rows]
     if not rows or all(v == 0 for v in values):
         return empty_figure("Im gewählten Zeitraum gab es keine Rechtskreiswechsel.")
     x = [GAP_LABELS.get(r["bucket"], r["bucket"]) for r in rows]
-    fig = go.Figure(_count_bars(x, values, min_cell, "Rechtskreiswechsel", SPHERE_COLOUR,
-                                _stub(values, min_cell)))
-    fig.update_layout(showlegend=None in values, barmode="group",
-                      yaxis=_count_axis(values, min_cell))
-    return _layout(fig, 360)
+    return figure.new(
+        _count_bars(x, values, min_cell, "Rechtskreiswechsel", SPHERE_COLOUR,
+                    _stub(values, min_cell)),
+        height=360, showlegend=None in values, barmode="group",
+        yaxis=_count_axis(values, min_cell),
+    )
 
 
 def _count_axis(values: list[int | None], min_cell: int) -> dict:
@@ -423,7 +416,7 @@ def _count_axis(values: list[int | None], min_cell: int) -> dict:
     return axis
 
 
-def sphere_flow_matrix(flows: list[dict], min_cell: int) -> go.Figure:
+def sphere_flow_matrix(flows: list[dict], min_cell: int) -> dict:
     """Rechtskreiswechsel as a from × to table of printed counts (rows: before, columns: after).
 
     A matrix of numbers reads better from a distance than a second Sankey. Suppressed cells are
@@ -451,21 +444,23 @@ def sphere_flow_matrix(flows: list[dict], min_cell: int) -> go.Figure:
         text.append(t_row)
     shown = [v for v in counts.values() if v is not None]
     top = max(shown + [1])
-    fig = go.Figure(
-        go.Heatmap(
-            z=z, x=[SPHERE_SHORT.get(t, t) for t in targets],
-            y=[SPHERE_SHORT.get(s, s) for s in sources],
-            text=text, texttemplate="%{text}",
-            textfont={"size": theme.FONT_SIZE + 2, "color": theme.TEXT},
-            colorscale=[[0, theme.SUPPRESSED_FILL], [0.5 / (top + 1), theme.SUPPRESSED_FILL],
-                        [1 / (top + 1), "#EAF2F8"], [1, theme.CASES_LIGHT]],
-            zmin=-1, zmax=top, showscale=False, xgap=3, ygap=3,
-            hovertemplate="%{y} → %{x}: %{text}<extra></extra>",
-        )
+    heatmap = {
+        "type": "heatmap",
+        "z": z, "x": [SPHERE_SHORT.get(t, t) for t in targets],
+        "y": [SPHERE_SHORT.get(s, s) for s in sources],
+        "text": text, "texttemplate": "%{text}",
+        "textfont": {"size": theme.FONT_SIZE + 2, "color": theme.TEXT},
+        "colorscale": [[0, theme.SUPPRESSED_FILL], [0.5 / (top + 1), theme.SUPPRESSED_FILL],
+                       [1 / (top + 1), "#EAF2F8"], [1, theme.CASES_LIGHT]],
+        "zmin": -1, "zmax": top, "showscale": False, "xgap": 3, "ygap": 3,
+        "hovertemplate": "%{y} → %{x}: %{text}<extra></extra>",
+    }
+    return figure.new(
+        [heatmap],
+        height=110 + 64 * len(sources),
+        xaxis={"side": "top", "title": {"text": "nachher"}, "showgrid": False},
+        yaxis={"autorange": "reversed", "title": {"text": "vorher"}, "showgrid": False},
     )
-    fig.update_xaxes(side="top", title={"text": "nachher"}, showgrid=False)
-    fig.update_yaxes(autorange="reversed", title={"text": "vorher"}, showgrid=False)
-    return _layout(fig, 110 + 64 * len(sources))
 
 
 # ---- tables beside the charts: raw rows and their columns for components.tables.data_table

@@ -19,8 +19,8 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable
+from dataclasses import replace
 
-import plotly.graph_objects as go
 from dash import Input, Output, dcc, html
 
 from queries import budget, caseload, transitions
@@ -185,14 +185,16 @@ def _block(block_id: str, title: str | None, build: Callable[[], list | None], *
     return html.Div(children, id=block_id, className=f"kim-report-block {className}".strip())
 
 
-def graph(graph_id: str, figure: go.Figure, width: int, *, zoom: float = ZOOM,
+def graph(graph_id: str, figure: dict, width: int, *, zoom: float = ZOOM,
           height: int | None = None) -> dcc.Graph:
     """A graph of fixed size: `width` px on the page (the printout must not depend on the
     window). The figure is drawn at width / zoom and its own height (the charts are made for a
     projector) and shown scaled by `zoom`, so its proportions and labels stay as designed."""
     drawn_width = round(width / zoom)
-    drawn_height = int(height or figure.layout.height or DEFAULT_HEIGHT)
-    figure.update_layout(width=drawn_width, height=drawn_height, autosize=False)
+    layout = figure.get("layout") or {}
+    drawn_height = int(height or layout.get("height") or DEFAULT_HEIGHT)
+    figure = {**figure, "layout": {**layout, "width": drawn_width, "height": drawn_height,
+                                   "autosize": False}}
     return dcc.Graph(id=graph_id, figure=figure, config=GRAPH_CONFIG, responsive=False,
                      style={"width": f"{drawn_width}px", "height": f"{drawn_height}px",
                             "zoom": zoom},
@@ -295,11 +297,11 @@ def _caseload_blocks(view) -> list:
     return blocks
 
 
-def _figures(view, fn):
-    """fn's figures for the view's filter; None (logged) when computing them failed, so the
-    theme shows a German message. DataUnavailable goes on to the router's banner."""
+def _figures(view, fn, f=None):
+    """fn's figures for the view's filter (or `f`); None (logged) when computing them failed, so
+    the theme shows a German message. DataUnavailable goes on to the router's banner."""
     try:
-        return view.data.call(fn, view.filter)
+        return view.data.call(fn, f or view.filter)
     except DataUnavailable:
         raise
     except Exception:  # noqa: BLE001 - the reader gets words, the log the trace
@@ -311,14 +313,17 @@ def _figures(view, fn):
 
 
 def _budget_blocks(view) -> list:
-    f, k = view.filter, view.min_cell
-    figures = _figures(view, budget.budget)
+    # The Haushaltsjahr the Mittelabfluss page shows (its `jahr=`, else the Stichtag's year).
+    chosen, year_note = budget_page.budget_year(view.state)
+    f, k = replace(view.filter, year=chosen), view.min_cell
+    figures = _figures(view, budget.budget, f)
     if figures is None:
         return [error_message()]
     year = figures["year"]
     intro = html.P(f"Haushaltsjahr {year}, Stand {fmt.day(f.as_of)}. Die Mittel werden "
-                   "kreisweit bewilligt und gebucht: der Bezirksfilter wirkt hier nicht.",
-                   className="kim-section-note")
+                   "kreisweit bewilligt und gebucht: der Bezirksfilter wirkt hier nicht."
+                   + (f" {year_note}" if year_note else ""),
+                   className="kim-section-note", id="report-budget-intro")
     if not bc.has_data(figures):
         return [intro, no_data(f"Für das Haushaltsjahr {year} sind bis zum {fmt.day(f.as_of)} "
                                "weder Bewilligungen noch Buchungen erfasst.")]
