@@ -79,10 +79,23 @@ def shell() -> html.Div:
                             className="kim-brand-block",
                         ),
                         html.Nav(id=NAV_ID, className="kim-nav", **{"aria-label": "Seiten"}),
-                        html.Div(id=DATA_AS_OF_ID, className="kim-data-as-of"),
-                        dcc.Link("Bericht drucken", href="/bericht", id=REPORT_LINK_ID,
-                                 className="kim-report-link"),
-                        display_switches(),
+                        # Datenstand, report link and switches: one group at the right; on
+                        # one line from 1600 px, below that two short lines (app.css), so the
+                        # header keeps to one row at 1280 px.
+                        html.Div(
+                            [
+                                html.Div(
+                                    [
+                                        html.Div(id=DATA_AS_OF_ID, className="kim-data-as-of"),
+                                        dcc.Link("Bericht drucken", href="/bericht",
+                                                 id=REPORT_LINK_ID, className="kim-report-link"),
+                                    ],
+                                    className="kim-meta-line",
+                                ),
+                                display_switches(),
+                            ],
+                            className="kim-meta",
+                        ),
                     ],
                     fluid=True,
                     className="kim-header-inner",

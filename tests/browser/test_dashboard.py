@@ -27,10 +27,6 @@ PAGES = {
 SIZES = [(1280, 720), (1920, 1080)]
 
 
-
-
-
-
 def query(page) -> dict[str, list[str]]:
     return parse_qs(urlparse(page.url).query)
 
@@ -72,6 +68,12 @@ def test_page_opens_without_errors_and_foreign_requests(watched, name):
         expect(page.locator("#kim-kreis")).to_have_text("Kreis Coesfeld")
         expect(page.locator("#kim-data-as-of")).to_contain_text("Datenstand: ")
         assert page.locator(".kim-error").count() == 0
+        # brand, navigation and the right-hand group (Datenstand, report, switches) share one
+        # row at 1280 px too: the header does not take a second line of the 720 px
+        nav = page.locator("#kim-nav").bounding_box()
+        group = page.locator(".kim-meta").bounding_box()
+        assert group["x"] >= nav["x"] + nav["width"], (width, nav, group)
+        assert page.locator(".kim-header").bounding_box()["height"] < 90, width
         SCREENSHOTS.mkdir(exist_ok=True)
         page.screenshot(path=str(SCREENSHOTS / f"{name}-{width}-{height}.png"), full_page=True)
 
