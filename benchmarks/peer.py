@@ -226,9 +226,12 @@ def opened_closed_monthly(frames, f: Filter) -> list[dict]:
     ]
 
 
-def caseload_by_staff(frames, f: Filter, district_id: str) -> list[dict]:
+def caseload_by_staff(frames, f: Filter, district_id: str,
+                      municipality_ags: str | None = None) -> list[dict]:
     cases = _relevant(_cases_with_district(frames), f)
     cases = cases[cases["district_id"] == district_id]
+    if municipality_ags is not None:
+        cases = cases[cases["municipality_ags"] == municipality_ags]
     flags = _count_flags(cases, f)
     flags["staff_id"] = cases["staff_id"]
     grouped = flags.groupby("staff_id", dropna=False)[["active", "opened", "closed"]].sum()
@@ -236,6 +239,14 @@ def caseload_by_staff(frames, f: Filter, district_id: str) -> list[dict]:
         (None if pd.isna(k) else k): tuple(int(v) for v in row)
         for k, row in zip(grouped.index, grouped.to_numpy(), strict=True)
     }
+    if municipality_ags is not None:
+        # The Gemeinde level: staff with a case there only, no FTE (see queries/caseload.py).
+        return [
+            {"staff_id": staff_id, "fte": None, "active": f.suppress(counts[staff_id][0]),
+             "opened": f.suppress(counts[staff_id][1]),
+             "closed": f.suppress(counts[staff_id][2]), "per_fte": None}
+            for staff_id in sorted(counts, key=lambda s: (s is None, s or ""))
+        ]
     staff = _active_staff(frames, f.as_of)
     ids_with_cases = {s for s in counts if s is not None}
     staff = staff[(staff["district_id"] == district_id) | staff["id"].isin(ids_with_cases)]
@@ -442,6 +453,16 @@ def districts(frames) -> list[dict]:
     return [{"id": r.id, "name": r.name} for r in d.itertuples()]
 
 
+def municipalities(frames, district_id: str | None = None) -> list[dict]:
+    m = frames["municipality"].sort_values("ags")
+    if district_id is not None:
+        m = m[m["district_id"] == district_id]
+    return [{"ags": r.ags, "name": r.name,
+             "district_id": None if pd.isna(r.district_id) else r.district_id,
+             "population": None if pd.isna(r.population) else int(r.population)}
+            for r in m.itertuples()]
+
+
 def data_as_of(frames):
     runs = frames["import_run"]
     ok = runs[runs["outcome"] == "OK"].sort_values("id")
@@ -478,6 +499,7 @@ PEERS: dict[Callable, tuple[Callable, tuple[str, ...]]] = {
     q_transitions.sphere_gap_distribution: (
         sphere_gap_distribution, ("legal_sphere_episode", *_CASES)),
     meta.districts: (districts, ("district",)),
+    meta.municipalities: (municipalities, ("municipality",)),
     meta.data_as_of: (data_as_of, ("import_run",)),
     meta.kreis_name: (kreis_name, ("municipality",)),
 }

@@ -75,12 +75,17 @@ def test_peer_equals_queries_on_demo(demo_url):
                 if district is not None:
                     expected, got = _both(conn, caseload.caseload_by_staff, f, district)
                     assert got == expected, ("caseload_by_staff", f)
+                    ags = next(m["ags"] for m in meta.municipalities(conn, district))
+                    expected, got = _both(conn, caseload.caseload_by_staff, f, district, ags)
+                    assert got == expected, ("caseload_by_staff", f, ags)
                     nonzero += any(r["active"] for r in expected)
                 full = transitions.transitions(conn, f)
                 nonzero += bool(full["total"]) + bool(full["sphere_changes"]["total"])
-        for fn in (meta.districts, meta.data_as_of, meta.kreis_name):
+        for fn in (meta.districts, meta.municipalities, meta.data_as_of, meta.kreis_name):
             expected, got = _both(conn, fn)
             assert got == expected, fn.__name__
+        expected, got = _both(conn, meta.municipalities, district_ids[0])
+        assert got == expected and expected, "municipalities of one district"
     engine.dispose()
     # The comparison must have seen real data, not a row of empty results.
     assert compared == len(FILTERS) * (1 + len(district_ids)) * len(FIGURES)
