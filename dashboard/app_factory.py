@@ -102,6 +102,7 @@ def create_app(
     cache = Cache(config=config)
     cache.init_app(app.server)
     data = Data(database_url, min_cell=k, cache=cache, today=today)
+    app.server.teardown_appcontext(data.close_connection)
     app.server.config["KIM_DATA"] = data  # for the WSGI side (health checks, later downloads)
     # Download routes; the pages come back drawing download links under their charts.
     page_list = downloads.install(app, data, page_list)

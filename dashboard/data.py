@@ -19,7 +19,8 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import date
 from typing import Any
 
@@ -126,10 +127,38 @@ class Data:
             self._engine = db.reader_engine(self.database_url)
         return self._engine
 
+    @contextmanager
+    def _connection(self) -> Iterator[Connection]:
+        """The request's read-only connection: one per request, so that a page computing ten
+        figures checks one connection out of the pool (PostgreSQL: one liveness check and one
+        rollback, about 0.6 ms, instead of ten). Outside an app context, one per call. A
+        connection whose statement failed is closed at once; the next call takes a new one."""
+        holder = flask.g if flask.has_app_context() else None
+        if holder is None:
+            with self.engine.connect() as conn:
+                yield conn
+            return
+        conn = holder.get("kim_connection")
+        if conn is None:
+            conn = self.engine.connect()
+            holder.kim_connection = conn
+        try:
+            yield conn
+        except BaseException:
+            holder.pop("kim_connection", None)
+            conn.close()
+            raise
+
+    def close_connection(self, _exc: BaseException | None = None) -> None:
+        """Return the request's connection to the pool (Flask's teardown_appcontext)."""
+        conn = flask.g.pop("kim_connection", None) if flask.has_app_context() else None
+        if conn is not None:
+            conn.close()
+
     def _run(self, fn: Callable[..., Any], *args) -> Any:
         """fn(conn, *args) in a read-only connection; database failures become DataUnavailable."""
         try:
-            with self.engine.connect() as conn:
+            with self._connection() as conn:
                 return fn(conn, *args)
         except sa_exc.DBAPIError as exc:
             if not exc.connection_invalidated and _is_timeout(exc):

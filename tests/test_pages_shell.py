@@ -119,6 +119,27 @@ def test_overview_cards_on_a_paper_fixture(engine, db_url):
     assert "Überblick" in out["title"]
 
 
+def test_a_request_checks_out_one_connection_and_returns_it(engine, db_url):
+    from sqlalchemy import event
+
+    load_fixture(engine)
+    app = create_app(database_url=db_url, min_cell=5, cache_config="null", today=TODAY)
+    data = app.server.config["KIM_DATA"]
+    checkouts = []
+    event.listen(data.engine, "checkout", lambda *_args: checkouts.append(1))
+    # the Überblick computes about a dozen figures (this period and last year's)
+    out = rendered(app, "/")
+    assert text_of(find(out["page"], "kpi-active-value")) == "8"
+    assert len(checkouts) == 1
+    assert data.engine.pool.checkedout() == 0  # returned when the app context ended
+    # over HTTP: one per request as well, returned after the response
+    client = app.server.test_client()
+    response = client.get("/download/fallzahlen/caseload-districts.csv?von=2025-01-01"
+                          "&bis=2025-06-30", environ_base={"REMOTE_ADDR": "127.0.0.1"})
+    assert response.status_code == 200
+    assert len(checkouts) == 2 and data.engine.pool.checkedout() == 0
+
+
 def test_caseload_page_levels_on_a_paper_fixture(engine, db_url):
     load_fixture(engine)
     app = create_app(database_url=db_url, min_cell=5, cache_config="null", today=TODAY)
