@@ -12,7 +12,7 @@ that is presentation, not computation.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
+from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
@@ -23,9 +23,10 @@ from sqlalchemy import Connection, select
 from queries import budget as q_budget
 from queries import caseload as q_caseload
 from queries import codes, meta, schema
+from queries import quality as q_quality
 from queries import transitions as q_transitions
 from queries.caseload import round_half_up
-from queries.filters import Filter, months_between
+from queries.filters import Filter, months_between, shift_years
 
 CASE_MANAGEMENT = "CASE_MANAGEMENT"
 _DATE_COLUMNS = {
@@ -35,6 +36,7 @@ _DATE_COLUMNS = {
     "legal_status_episode": ("valid_from", "valid_to"),
     "legal_sphere_episode": ("valid_from", "valid_to"),
     "ledger_entry": ("booked_on",),
+    "person": ("arrival_date",),
 }
 
 
@@ -483,6 +485,148 @@ def kreis_name(frames) -> str:
     return codes.NRW_KREISE.get(top, meta.FALLBACK_KREIS_NAME)
 
 
+def import_runs(frames, limit: int = 50) -> list[dict]:
+    """The latest `limit` runs, newest first; datetimes as `datetime`, missing values as None."""
+    runs = frames["import_run"].sort_values("id", ascending=False).head(max(0, int(limit)))
+
+    def moment(value):
+        return None if pd.isna(value) else pd.Timestamp(value).to_pydatetime()
+
+    def text(value):
+        return None if value is None or pd.isna(value) else value
+
+    return [
+        {"id": int(r.id), "started_at": moment(r.started_at), "finished_at": moment(r.finished_at),
+         "source": r.source, "outcome": r.outcome, "files": r.files, "message": text(r.message)}
+        for r in runs.itertuples()
+    ]
+
+
+def table_counts(frames) -> dict[str, int]:
+    """len() of every data table in load order, then of import_run."""
+    names = [t.name for t in schema.DATA_TABLES] + [schema.import_run.name]
+    return {name: len(frames[name]) for name in names}
+
+
+# --- data quality ---------------------------------------------------------------------------
+
+# key -> (title, description, subject), in the order of the Datenstand page (queries/quality.py).
+_CHECKS = {
+    "case_without_case_manager": (
+        "Offene Fälle ohne Case Manager",
+        "Am Stichtag laufende Fälle, denen kein Case Manager zugeordnet ist.",
+        "case",
+    ),
+    "case_with_inactive_case_manager": (
+        "Offene Fälle bei nicht aktivem Case Manager",
+        "Am Stichtag laufende Fälle, deren Case Manager an diesem Tag nicht (mehr) "
+        "beschäftigt ist.",
+        "case",
+    ),
+    "stale_open_episode": (
+        "Offene Status- oder Rechtskreisepisode lange nach Fallende",
+        "Personen, deren letzter Fall vor mehr als einem Jahr endete, die aber noch einen "
+        "offenen Aufenthaltsstatus oder Rechtskreis ohne Enddatum haben.",
+        "person",
+    ),
+    "booking_without_allocation": (
+        "Buchungen ohne Bewilligung",
+        "Buchungen auf ein Modul und Haushaltsjahr, für die keine Bewilligung erfasst ist.",
+        "booking",
+    ),
+    "vacant_position": (
+        "Bewilligte Stellen seit über sechs Monaten unbesetzt",
+        f"Am Stichtag bewilligte Stellen, auf denen an keinem der letzten "
+        f"{q_quality.VACANCY_DAYS} Tage jemand beschäftigt war.",
+        "position",
+    ),
+    "transition_before_arrival": (
+        "Statuswechsel vor der Einreise",
+        "Personen mit einem Wechsel des Aufenthaltsstatus, der vor ihrem Einreisedatum liegt.",
+        "person",
+    ),
+}
+
+
+def _warning(key: str, ids: pd.Series) -> dict:
+    """The distinct ids, counted, and the first ten in plain string (code point) order."""
+    found = sorted(str(i) for i in ids.dropna().unique())
+    title, description, subject = _CHECKS[key]
+    return {"key": key, "title": title, "description": description, "subject": subject,
+            "count": len(found), "examples": found[:q_quality.MAX_EXAMPLES]}
+
+
+def _active_cases(frames, day: pd.Timestamp) -> pd.DataFrame:
+    cases = frames["case_file"]
+    return cases[(cases["opened_on"] <= day)
+                 & (cases["closed_on"].isna() | (cases["closed_on"] > day))]
+
+
+def quality_warnings(frames, as_of: date) -> list[dict]:
+    """The six checks of queries/quality.py for reference day `as_of`, in the page's order."""
+    day = _ts(as_of)
+    active = _active_cases(frames, day)
+
+    # Cases active on as_of without a case manager, and with one not active on as_of.
+    without = active.loc[active["staff_id"].isna(), "id"]
+    staff = frames["staff"]
+    inactive_staff = staff.loc[(staff["active_from"] > day) | (staff["active_to"] < day), "id"]
+    inactive = active.loc[active["staff_id"].isin(inactive_staff), "id"]
+
+    # Persons with cases opened up to as_of, none of them active, the latest closed before the
+    # same day a year earlier, and an open-ended status or sphere episode begun by as_of.
+    cases = frames["case_file"]
+    upto = cases[cases["opened_on"] <= day]
+    per_person = upto.assign(
+        running=upto["closed_on"].isna() | (upto["closed_on"] > day)
+    ).groupby("person_id").agg(running=("running", "any"), closed_max=("closed_on", "max"))
+    open_persons = pd.concat([
+        ep.loc[ep["valid_to"].isna() & (ep["valid_from"] <= day), "person_id"]
+        for ep in (frames["legal_status_episode"], frames["legal_sphere_episode"])
+    ])
+    stale = per_person.index[
+        ~per_person["running"].astype(bool)
+        & (per_person["closed_max"] < _ts(shift_years(as_of, -1)))
+        & per_person.index.isin(open_persons)
+    ].to_series()
+
+    # Bookings up to as_of on a (year, module) without any allocation row.
+    led = frames["ledger_entry"]
+    led = led[led["booked_on"] <= day]
+    allocated = pd.MultiIndex.from_frame(frames["budget_allocation"][["year", "module"]])
+    unallocated = led.loc[~pd.MultiIndex.from_frame(led[["year", "module"]]).isin(allocated), "id"]
+
+    # Positions approved throughout the last VACANCY_DAYS days with nobody active on any of them.
+    window_start = _ts(as_of - timedelta(days=q_quality.VACANCY_DAYS - 1))
+    pos = frames["funded_position"]
+    staffed = staff.loc[(staff["active_from"] <= day) & (staff["active_to"].isna()
+                                                         | (staff["active_to"] >= window_start)),
+                        "position_id"]
+    vacant = pos.loc[(pos["approved_from"] <= window_start)
+                     & (pos["approved_to"].isna() | (pos["approved_to"] >= day))
+                     & ~pos["id"].isin(staffed), "id"]
+
+    # Status transitions (consecutive episodes with different codes) up to as_of, dated before
+    # the person's arrival.
+    ep = frames["legal_status_episode"].sort_values(["person_id", "valid_from"])
+    previous = ep.groupby("person_id", sort=False)["status"].shift()
+    # reindex, not map: map of an empty object column casts the datetimes to float and fails.
+    arrival = pd.Series(frames["person"].set_index("id")["arrival_date"]
+                        .reindex(ep["person_id"]).to_numpy(), index=ep.index)
+    before = ep.loc[previous.notna() & (previous != ep["status"]) & (ep["valid_from"] <= day)
+                    & arrival.notna() & (ep["valid_from"] < arrival), "person_id"]
+
+    found = {
+        "case_without_case_manager": without,
+        "case_with_inactive_case_manager": inactive,
+        "stale_open_episode": stale,
+        "booking_without_allocation": unallocated,
+        "vacant_position": vacant,
+        "transition_before_arrival": before,
+    }
+    return [_warning(key, found[key]) for key in _CHECKS]
+
+
 # queries/ function -> (peer function, tables it reads)
 _CASES = ("district", "municipality", "case_file")
 _STAFF = ("staff", "funded_position")
@@ -502,6 +646,11 @@ PEERS: dict[Callable, tuple[Callable, tuple[str, ...]]] = {
     meta.municipalities: (municipalities, ("municipality",)),
     meta.data_as_of: (data_as_of, ("import_run",)),
     meta.kreis_name: (kreis_name, ("municipality",)),
+    meta.import_runs: (import_runs, ("import_run",)),
+    meta.table_counts: (table_counts, (*(t.name for t in schema.DATA_TABLES), "import_run")),
+    q_quality.quality_warnings: (quality_warnings, (
+        "case_file", "staff", "funded_position", "person", "legal_status_episode",
+        "legal_sphere_episode", "budget_allocation", "ledger_entry")),
 }
 
 

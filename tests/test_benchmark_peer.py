@@ -5,18 +5,24 @@ the same thing. A small demo (300 persons, fixed `until`) is compared figure by 
 filters that exercise every branch: whole programme, one year, a period inside a month, every
 district, K = 0 and K = 5, a past and a future budget year. A hand-built fixture pins the one
 rule where a plausible pandas version goes wrong (attributing events to a district).
+
+The Datenstand page (import runs, row counts, quality warnings) is compared with exact types
+(int, not numpy.int64; datetime, not Timestamp; None, not NaN) on the demo and on the hand-made
+fixture of tests/test_quality.py, where every check fires, with and without derived tables.
 """
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, timedelta
 
 import pytest
-from sqlalchemy import insert
+from sqlalchemy import Date, insert, select
 
 from benchmarks import peer
-from queries import budget, caseload, meta, schema, transitions
+from queries import budget, caseload, derived, meta, quality, runs, schema, transitions
 from queries.filters import Filter
+from tests.test_quality import AS_OF as QUALITY_AS_OF
+from tests.test_quality import fixture_db  # noqa: F401 - pytest fixture
 
 UNTIL = date(2025, 6, 30)
 
@@ -142,3 +148,136 @@ def test_peer_attribution_by_hand(engine):
             got = peer.transitions(frames, f)
             assert (got["total"], got["bleiberecht"]) == (total, bleiberecht), district
             assert got == transitions.transitions(conn, f)
+
+
+# --- Datenstand: import runs, row counts, quality warnings ---------------------------------------
+
+DATENSTAND = (meta.import_runs, meta.table_counts, quality.quality_warnings)
+RUN_LIMITS = (0, 1, 5, 50)
+QUALITY_KEYS = [
+    "case_without_case_manager",
+    "case_with_inactive_case_manager",
+    "stale_open_episode",
+    "booking_without_allocation",
+    "vacant_position",
+    "transition_before_arrival",
+]
+
+
+def _assert_same(got, expected, where=()):
+    """== and the same type at every level: == alone takes numpy.int64 for int, a Timestamp for a
+    datetime and 1.0 for 1."""
+    assert type(got) is type(expected), (where, type(got), type(expected))
+    if isinstance(expected, dict):
+        assert list(got) == list(expected), where
+        for key in expected:
+            _assert_same(got[key], expected[key], (*where, key))
+    elif isinstance(expected, list):
+        assert len(got) == len(expected), where
+        for i, (a, b) in enumerate(zip(got, expected, strict=True)):
+            _assert_same(a, b, (*where, i))
+    else:
+        assert got == expected, where
+
+
+def _compare_datenstand(conn, days) -> dict[str, int]:
+    """Compare the three Datenstand figures for every day and run limit; returns per quality key
+    on how many days it found something."""
+    frames = peer.read_tables(
+        conn, [t for fn in DATENSTAND for t in peer.PEERS[fn][1]]
+    )
+    for limit in RUN_LIMITS:
+        expected = meta.import_runs(conn, limit)
+        _assert_same(peer.import_runs(frames, limit), expected, ("runs", limit))
+    _assert_same(peer.table_counts(frames), meta.table_counts(conn), ("counts",))
+    fired = dict.fromkeys(QUALITY_KEYS, 0)
+    for day in days:
+        expected = quality.quality_warnings(conn, day)
+        assert [w["key"] for w in expected] == QUALITY_KEYS
+        _assert_same(peer.quality_warnings(frames, day), expected, ("quality", day))
+        for w in expected:
+            fired[w["key"]] += w["count"] > 0
+    return fired
+
+
+def test_peer_datenstand_on_demo(demo_url, monkeypatch):
+    """Today of the demo, days in 2024 and 2023, the programme start; from the derived tables
+    (fresh after `kim demo`) and from the raw definitions."""
+    from queries import db
+
+    days = [UNTIL, date(2025, 6, 29), date(2024, 2, 29), date(2023, 5, 15), date(2023, 12, 31),
+            date(2020, 7, 1)]
+    engine = db.reader_engine(demo_url)
+    real_fresh = derived.fresh
+    with engine.connect() as conn:
+        assert real_fresh(conn)
+        fired = _compare_datenstand(conn, days)
+        # Some check lists more than MAX_EXAMPLES (the examples are cut, the count is not).
+        assert any(w["count"] > quality.MAX_EXAMPLES
+                   for day in days for w in quality.quality_warnings(conn, day))
+        assert meta.table_counts(conn)["case_file"] > 0 and meta.import_runs(conn, 5)
+        monkeypatch.setattr(derived, "fresh", lambda _conn: False)
+        assert _compare_datenstand(conn, days) == fired
+    engine.dispose()
+    assert sum(n > 0 for n in fired.values()) >= 2, fired
+
+
+def _data_days(conn) -> list[date]:
+    """Every date of the fixture's tables and the days either side of it."""
+    found = set()
+    for table in (schema.case_file, schema.staff, schema.funded_position, schema.person,
+                  schema.legal_status_episode, schema.legal_sphere_episode, schema.ledger_entry):
+        for col in table.c:
+            if isinstance(col.type, Date):
+                found.update(v for v in conn.execute(select(col)).scalars() if v)
+    return sorted({d + timedelta(days=k) for d in found for k in (-1, 0, 1)})
+
+
+def test_peer_datenstand_by_hand(fixture_db):  # noqa: F811
+    """tests/test_quality.py's fixture, where every check fires on its AS_OF, on every date of
+    its data and the days next to them; first without any OK import (raw definitions), then after
+    one (derived tables and their row counts), then after a later refused import (import_run is
+    counted anew while the derived tables stay fresh)."""
+    engine = fixture_db
+    with engine.begin() as conn:
+        conn.execute(insert(schema.import_run), [
+            {"started_at": datetime(2025, 6, 1, 8, 0, 0, 123456), "finished_at": None,
+             "source": "upload", "outcome": "REFUSED", "files": {}, "message": None},
+            {"started_at": datetime(2025, 6, 2, 8, 0), "finished_at": datetime(2025, 6, 2, 8, 5),
+             "source": "upload", "outcome": "REFUSED",
+             "files": {"case_file": {"rows": 3, "errors": ["Zeile 2: Datum"]}},
+             "message": "case_file.csv: Zeile 2 ungültig"},
+            *({"started_at": datetime(2025, 6, 3, 9, i), "finished_at": datetime(2025, 6, 3, 9, i),
+               "source": f"sftp/{i}", "outcome": "REFUSED", "files": {"n": i}, "message": "leer"}
+              for i in range(5)),
+        ])
+    with engine.connect() as conn:
+        assert not derived.fresh(conn)
+        days = _data_days(conn)
+        assert QUALITY_AS_OF in days
+        fired_raw = _compare_datenstand(conn, days)
+        at_as_of = quality.quality_warnings(conn, QUALITY_AS_OF)
+    assert all(w["count"] for w in at_as_of), "every check fires on the fixture's AS_OF"
+    assert all(fired_raw.values()), fired_raw
+
+    with engine.begin() as conn:
+        runs.record_run(conn, started_at=datetime(2025, 6, 30, 7, 0), source="test",
+                        outcome="OK", files={"case_file": {"rows": 15}})
+    with engine.connect() as conn:
+        assert derived.fresh(conn)
+        assert _compare_datenstand(conn, days) == fired_raw
+    with engine.begin() as conn:
+        runs.record_run(conn, started_at=datetime(2025, 7, 1, 7, 0), source="test",
+                        outcome="REFUSED", files={}, message="abgelehnt")
+    with engine.connect() as conn:
+        assert derived.fresh(conn)
+        assert _compare_datenstand(conn, days) == fired_raw
+        assert meta.table_counts(conn)["import_run"] == 9
+        assert len(meta.import_runs(conn, 5)) == 5
+
+
+def test_peer_datenstand_on_an_empty_database(engine):
+    with engine.connect() as conn:
+        fired = _compare_datenstand(conn, [QUALITY_AS_OF, date(2020, 7, 1)])
+        assert meta.import_runs(conn, 50) == []
+    assert not any(fired.values())
