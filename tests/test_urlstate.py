@@ -194,14 +194,11 @@ def test_budget_year_keeps_the_gemeinde_level():
     from dashboard.pages.budget import year_search
 
     search = "?von=2025-01-01&bis=2025-06-30&bezirk=NORD&gemeinde=05558012&kontrast=hoch"
-    assert year_search(search, 2024, today=TODAY, min_cell=5, districts=KNOWN,
-                       municipalities=MUNICIPALITIES) == (
+    assert year_search(_gemeinde(search), 2024) == (
         "?von=2025-01-01&bis=2025-06-30&bezirk=NORD&gemeinde=05558012&kontrast=hoch&jahr=2024"
     )
     # a Gemeinde of another district is dropped as everywhere else
-    assert "gemeinde" not in year_search(
-        "?bezirk=NORD&gemeinde=05558016", 2024, today=TODAY, min_cell=5, districts=KNOWN,
-        municipalities=MUNICIPALITIES)
+    assert "gemeinde" not in year_search(_gemeinde("?bezirk=NORD&gemeinde=05558016"), 2024)
 
 
 def test_unusable_municipalities_are_dropped_with_a_german_note():

@@ -52,12 +52,9 @@ def budget_year(state: urlstate.UrlState) -> tuple[int | None, str | None]:
     )
 
 
-def year_search(search: str | None, year: int, *, today, min_cell, districts,
-                municipalities=None) -> str:
-    """The query string with the budget year set, everything else kept (the Gemeinde too: the
-    budget is Kreis-wide, but the way back to Fallzahlen must land on the same level)."""
-    state = urlstate.parse(search, today=today, min_cell=min_cell, districts=districts,
-                           municipalities=municipalities)
+def year_search(state: urlstate.UrlState, year: int) -> str:
+    """The query string of `state` with the budget year set, everything else kept (the Gemeinde
+    too: the budget is Kreis-wide, but the way back to Fallzahlen must land on the same level)."""
     extra = [(k, v) for k, v in state.extra if k != YEAR_PARAM] + [(YEAR_PARAM, str(year))]
     f = state.filter
     return urlstate.to_search(f.period_from, f.period_to, f.district, extra, state.municipality)
@@ -201,7 +198,6 @@ def register_callbacks(app, data) -> None:
         if year is None or not filters.PROGRAMME_START.year <= year <= 9999:
             return no_update
         search = security.text_input(search)
-        value = year
         try:
             known = {d["id"] for d in data.districts()}
             municipalities = data.municipality_districts()
@@ -209,8 +205,7 @@ def register_callbacks(app, data) -> None:
             known = municipalities = None
         state = urlstate.parse(search, today=data.today(), min_cell=data.min_cell,
                                districts=known, municipalities=municipalities)
-        if int(value) == (budget_year(state)[0] or state.filter.as_of.year):
+        if year == (budget_year(state)[0] or state.filter.as_of.year):
             return no_update  # the select was only drawn anew with the URL's year
-        new = year_search(search, int(value), today=data.today(), min_cell=data.min_cell,
-                          districts=known, municipalities=municipalities)
+        new = year_search(state, year)
         return no_update if new == (search or "") else new

@@ -19,7 +19,7 @@ from __future__ import annotations
 import dash_bootstrap_components as dbc
 from dash import Input, Output, State, html, no_update
 
-from queries import caseload, meta
+from queries import caseload
 
 from .. import format as fmt
 from .. import security, urlstate
@@ -171,7 +171,7 @@ def register_callbacks(app, data) -> None:
             return no_update
         try:
             known = {d["id"] for d in data.districts()}
-            municipalities = {m["ags"]: m["district_id"] for m in data.call(meta.municipalities)}
+            municipalities = data.municipality_districts()
         except DataUnavailable:
             return no_update
         if municipalities.get(ags) not in known:
