@@ -21,7 +21,7 @@ from dashboard import response_cache
 from dashboard.app_factory import create_app
 from dashboard.security import AuthSettings, add_user
 from queries import db, demo
-from tests.conftest import IN_CI
+from tests.conftest import IN_CI, make_demo_db
 
 TODAY = date(2025, 11, 15)
 PASSWORD = "richtig-langes-passwort"
@@ -33,10 +33,7 @@ VIEWS = [("/", ""), ("/fallzahlen", "?bezirk=NORD"), ("/budget", "?jahr=2024"),
 
 @pytest.fixture
 def demo_url(db_url):
-    engine = db.writer_engine(db_url)
-    demo.generate(engine, persons=300, seed=7, until=TODAY)
-    engine.dispose()
-    return db_url
+    return make_demo_db(db_url, persons=300, seed=7, until=TODAY)
 
 
 @pytest.fixture
