@@ -378,3 +378,28 @@ def test_filter_bar_folds_into_one_line_in_presentation_mode():
     walk(controls)
     assert {filterbar.PRESET_ID, filterbar.FROM_ID, filterbar.TO_ID,
             filterbar.DISTRICT_ID} <= ids
+
+
+@pytest.mark.parametrize("rows,cols,vs,hs",
+                         [(3, 1, 0.16, 0.2), (1, 3, 0.3, 0.08), (2, 2, 0.1, 0.14)])
+def test_figure_grid_lays_out_cells_as_plotly_make_subplots(rows, cols, vs, hs):
+    from plotly.subplots import make_subplots
+
+    from dashboard.components import figure
+
+    titles = [f"T{i}" for i in range(rows * cols)]
+    ours = figure.new()
+    cells = figure.grid(ours, rows, cols, vertical_spacing=vs, horizontal_spacing=hs,
+                        titles=titles)
+    theirs = make_subplots(rows=rows, cols=cols, vertical_spacing=vs, horizontal_spacing=hs,
+                           subplot_titles=titles).to_plotly_json()["layout"]
+    assert [c.x for c in cells] == ["x"] + [f"x{n}" for n in range(2, rows * cols + 1)]
+    for cell in cells:
+        for key in (cell.xaxis, cell.yaxis):
+            assert ours["layout"][key]["domain"] == pytest.approx(list(theirs[key]["domain"]))
+            assert ours["layout"][key]["anchor"] == theirs[key]["anchor"]
+    for mine, plotlys in zip(ours["layout"]["annotations"], theirs["annotations"], strict=True):
+        assert mine["text"] == plotlys["text"]
+        assert (mine["x"], mine["y"]) == (pytest.approx(plotlys["x"]), pytest.approx(plotlys["y"]))
+        assert (mine["xanchor"], mine["yanchor"]) == (plotlys["xanchor"], plotlys["yanchor"])
+    checked(ours)

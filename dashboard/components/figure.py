@@ -75,11 +75,6 @@ def axis(fig: dict, letter: str, cell: Cell = MAIN) -> dict:
     return fig["layout"].setdefault(key, {})
 
 
-def axes(fig: dict, letter: str) -> list[dict]:
-    """Every x (or y) axis dict of the layout, in key order."""
-    return [value for key, value in fig["layout"].items() if theme.is_axis_key(key, letter)]
-
-
 def grid(
     fig: dict,
     rows: int,
@@ -122,20 +117,15 @@ def grid(
     return cells
 
 
-def message(text: str, *, height: int = 260, size: int | None = None) -> dict:
+def message(text: str, *, height: int = 260) -> dict:
     """A figure without traces that says in words that there is nothing to draw."""
     return new(
         height=height,
         annotations=[{
             "text": text, "x": 0.5, "y": 0.5, "xref": "paper", "yref": "paper",
             "showarrow": False,
-            "font": {"size": size or theme.FONT_SIZE + 2, "color": theme.TEXT_MUTED},
+            "font": {"size": theme.FONT_SIZE + 2, "color": theme.TEXT_MUTED},
         }],
         xaxis={"visible": False},
         yaxis={"visible": False},
     )
-
-
-def traces(fig: dict, **match) -> list[dict]:
-    """The traces whose properties equal `match` (e.g. type="bar", name="Plan")."""
-    return [t for t in fig["data"] if all(t.get(k) == v for k, v in match.items())]
