@@ -44,7 +44,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 import dash
 from dash import html
@@ -338,7 +338,7 @@ def _distinct(records: list) -> list:
 
 
 def _file(body: bytes, mimetype: str, filename: str) -> Response:
-    return Response(body, mimetype=mimetype, headers={
+    return Response(body, content_type=mimetype, headers={
         "Content-Disposition": f'attachment; filename="{filename}"',
         "Cache-Control": "no-store",
     })
@@ -375,11 +375,8 @@ def grid_table(grid, title: str) -> Table:
 
 
 def _decimal_text(value, decimals: int) -> str:
-    """1234.5 -> "1234,5": kaufmännisch rounded like dashboard/format.py, no thousands separator."""
-    rounded = Decimal(str(value)).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
-    if rounded == 0:
-        rounded = abs(rounded)
-    return f"{rounded:.{decimals}f}".replace(".", ",")
+    """1234.5 -> "1234,5": dashboard/format.py's number without the thousands separator."""
+    return fmt.number(value, decimals, grouping=False)
 
 
 def _guard_formula(text: str) -> str:

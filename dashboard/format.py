@@ -1,9 +1,10 @@
 """German formats for everything a person reads: numbers, percentages, money, dates, months, counts.
 
-Pure functions, no Dash: the pages, the tables, the chart labels and (later) the downloads all
-format through here, so "1.234,5", "12,3 %", "55.000 €" and "31.12.2025" look the same everywhere.
-Rounding is kaufmännisch (half away from zero), as a German administration expects, not Python's
-banker's rounding.
+Pure functions, no Dash: the pages, the tables, the chart labels and the downloads all format
+through here, so "1.234,5", "12,3 %", "55.000 €" and "31.12.2025" look the same everywhere. The
+formatting itself is Babel's (CLDR locale de_DE: separators, month names, patterns); this module
+only fixes the patterns and the rounding, which is kaufmännisch (half away from zero), as a German
+administration expects, not banker's rounding. The space before "%" and "€" is a non-breaking one.
 """
 
 from __future__ import annotations
@@ -11,35 +12,40 @@ from __future__ import annotations
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
+from babel.dates import format_date, get_month_names
+from babel.numbers import format_currency, format_decimal, format_percent
+
+LOCALE = "de_DE"
+NBSP = "\u00a0"
+
 # What stands in for a value that does not exist (a ratio with a zero denominator, a ratio
 # derived from a suppressed count): an en dash, as in German statistical tables.
 MISSING = "–"
 
-MONTHS = (
-    "Januar", "Februar", "März", "April", "Mai", "Juni",
-    "Juli", "August", "September", "Oktober", "November", "Dezember",
-)
-# Duden abbreviations: the short month names need no dot.
-MONTHS_SHORT = (
-    "Jan.", "Feb.", "März", "Apr.", "Mai", "Juni",
-    "Juli", "Aug.", "Sept.", "Okt.", "Nov.", "Dez.",
-)
+# CLDR's German month names; the abbreviations follow Duden ("Jan.", "März", "Sept.").
+MONTHS = tuple(get_month_names("wide", "format", LOCALE)[m] for m in range(1, 13))
+MONTHS_SHORT = tuple(get_month_names("abbreviated", "format", LOCALE)[m] for m in range(1, 13))
 
 
-def _round(value: float | int, decimals: int) -> Decimal:
-    # Decimal(str(x)) takes the shortest representation, so 0.125 rounds to 0.13, not 0.12.
-    return Decimal(str(value)).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+def _round(value: float | int | Decimal, decimals: int) -> Decimal:
+    """Kaufmännisch rounded; never "-0". Babel would round half to even, so the value reaches it
+    already rounded. Decimal(str(x)) takes the shortest representation, so 0.125 -> 0.13."""
+    rounded = Decimal(str(value)).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+    return abs(rounded) if rounded == 0 else rounded
 
 
-def number(value: float | int | None, decimals: int = 0) -> str:
-    """1234.5 -> "1.234,5" (with decimals=1); None -> "–"."""
+def _pattern(decimals: int, grouping: bool = True) -> str:
+    """A CLDR number pattern with exactly `decimals` fraction digits: "#,##0.0" for 1."""
+    return ("#,##0" if grouping else "0") + ("." + "0" * decimals if decimals else "")
+
+
+def number(value: float | int | Decimal | None, decimals: int = 0, grouping: bool = True) -> str:
+    """1234.5 -> "1.234,5" (with decimals=1); None -> "–". grouping=False drops the thousands
+    separator ("1234,5"), as the CSV downloads want."""
     if value is None:
         return MISSING
-    rounded = _round(value, decimals)
-    if rounded == 0:
-        rounded = abs(rounded)  # no "-0"
-    text = f"{rounded:,.{decimals}f}"
-    return text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
+    return format_decimal(_round(value, decimals), format=_pattern(decimals, grouping),
+                          locale=LOCALE)
 
 
 def signed(value: float | int, decimals: int = 0) -> str:
@@ -51,29 +57,33 @@ def signed(value: float | int, decimals: int = 0) -> str:
 
 
 def percent(ratio: float | None, decimals: int = 1) -> str:
-    """0.123 -> "12,3 %" (a ratio, not a percentage, goes in); None -> "–"."""
+    """0.123 -> "12,3 %" (a ratio, not a percentage, goes in; non-breaking space before %);
+    None -> "–"."""
     if ratio is None:
         return MISSING
-    return f"{number(ratio * 100, decimals)}\u00a0%"
+    return format_percent(_round(ratio * 100, decimals) / 100,
+                          format=_pattern(decimals) + NBSP + "%", locale=LOCALE)
 
 
 def signed_percent(ratio: float, decimals: int = 1) -> str:
     """0.081 -> "+8,1 %"."""
-    return f"{signed(ratio * 100, decimals)}\u00a0%"
+    return f"{signed(ratio * 100, decimals)}{NBSP}%"
 
 
 def euro(cents: int | None, decimals: int = 0) -> str:
     """Integer cents -> "55.000 €" (whole euros by default; decimals=2 gives "55.000,00 €")."""
     if cents is None:
         return MISSING
-    return f"{number(Decimal(cents) / 100, decimals)}\u00a0€"
+    return format_currency(_round(Decimal(cents) / 100, decimals), "EUR",
+                           format=_pattern(decimals) + NBSP + "¤", currency_digits=False,
+                           locale=LOCALE)
 
 
 def day(value: date | None) -> str:
     """date(2025, 12, 31) -> "31.12.2025"."""
     if value is None:
         return MISSING
-    return f"{value.day:02d}.{value.month:02d}.{value.year:04d}"
+    return format_date(value, "dd.MM.yyyy", locale=LOCALE)
 
 
 def period(first: date, last: date) -> str:
@@ -81,30 +91,28 @@ def period(first: date, last: date) -> str:
     if first == date(first.year, 1, 1) and last == date(first.year, 12, 31):
         return str(first.year)
     if first.year == last.year:
-        return f"{first.day:02d}.{first.month:02d}.–{day(last)}"
+        return f"{format_date(first, 'dd.MM.', locale=LOCALE)}–{day(last)}"
     return f"{day(first)}–{day(last)}"
 
 
-def _month_parts(month: str) -> tuple[int, int]:
+def _month_start(month: str) -> date:
     year, mon = month.split("-")
-    return int(year), int(mon)
+    return date(int(year), int(mon), 1)
 
 
 def month_long(month: str) -> str:
     """'2025-01' -> "Januar 2025"."""
-    year, mon = _month_parts(month)
-    return f"{MONTHS[mon - 1]} {year}"
+    return format_date(_month_start(month), "MMMM yyyy", locale=LOCALE)
 
 
 def month_short(month: str) -> str:
     """'2025-01' -> "Jan. 2025"."""
-    year, mon = _month_parts(month)
-    return f"{MONTHS_SHORT[mon - 1]} {year}"
+    return format_date(_month_start(month), "MMM yyyy", locale=LOCALE)
 
 
 def suppressed(min_cell: int) -> str:
     """The text that stands for a small count: "< 5"."""
-    return f"<\u00a0{min_cell}"
+    return f"<{NBSP}{min_cell}"
 
 
 def count(value: int | None, min_cell: int) -> str:

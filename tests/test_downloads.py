@@ -145,6 +145,8 @@ def test_districts_csv_has_the_hand_counted_numbers(app):
     r = get(app, "/download/fallzahlen/caseload-districts.csv" + PERIOD)
     assert r.status_code == 200
     assert r.mimetype == "text/csv"
+    # one charset, not "text/csv; charset=utf-8; charset=utf-8"
+    assert r.headers["Content-Type"] == "text/csv; charset=utf-8"
     assert r.headers["Content-Disposition"] == (
         'attachment; filename="kim-fallzahlen-caseload-districts-2025-01-01-2025-06-30.csv"')
     assert csv_rows(r) == [
@@ -196,6 +198,7 @@ def test_districts_xlsx_numbers_formats_and_header_rows(app):
     r = get(app, "/download/fallzahlen/caseload-districts.xlsx" + PERIOD)
     assert r.status_code == 200
     assert r.mimetype == ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    assert r.headers["Content-Type"] == r.mimetype  # a binary file has no charset
     rows, book = sheet_rows(r)
     assert book.sheetnames == ["Fallzahlen je Bezirk"]
     head = header_of(rows)

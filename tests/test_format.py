@@ -69,3 +69,16 @@ def test_suppressed_count_shows_the_threshold():
     assert fmt.count(None, 10) == f"<{NBSP}10"
     assert fmt.count(0, 5) == "0"
     assert fmt.count(1234, 5) == "1.234"
+
+
+def test_babel_does_the_formatting_with_kaufmaennisch_rounding():
+    # Babel alone would round half to even (2,5 -> "2"); the module rounds first.
+    assert fmt.number(0.5) == "1"
+    assert fmt.number(1234.5, 1, grouping=False) == "1234,5"
+    assert fmt.number(-1234567.891, 2, grouping=False) == "-1234567,89"
+    assert fmt.percent(0.00125, 2) == f"0,13{NBSP}%"
+    assert fmt.euro(-5_500_000) == f"-55.000{NBSP}€"
+    # CLDR's German month names, the abbreviations as Duden writes them
+    assert fmt.MONTHS[11] == "Dezember"
+    assert fmt.MONTHS_SHORT == ("Jan.", "Feb.", "März", "Apr.", "Mai", "Juni",
+                                "Juli", "Aug.", "Sept.", "Okt.", "Nov.", "Dez.")
