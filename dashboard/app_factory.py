@@ -30,7 +30,7 @@ from flask_caching import Cache
 
 from queries import db
 
-from . import downloads, response_cache, security, urlstate
+from . import callback_guard, downloads, response_cache, security, urlstate
 from . import layout as frame
 from . import pages as page_registry
 from .components import filterbar
@@ -116,6 +116,7 @@ def create_app(
     # registered by now.
     settings = auth_settings if auth_settings is not None else security.AuthSettings.from_env()
     security.install(app.server, settings, list(app.csp_hashes()))
+    callback_guard.install(app, app.server)  # malformed callback bodies: 400, never a 500
     # After security: requests are authenticated before a cached answer is looked up.
     response_cache.install(app, data, config)
 

@@ -12,6 +12,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+import requests
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -206,3 +207,79 @@ def test_broken_csv_is_refused_cleanly(import_db, capsys, name, mutation):
         assert runs_after[-1]["outcome"] == "OK"
         assert cli.main(["import", str(base), "--database", url]) == 0
         capsys.readouterr()
+
+
+# -- malformed callback bodies at the framework's door ------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def http_base(app_and_client):
+    from tests.test_security import serve  # a real HTTP server on 127.0.0.1
+
+    app, _client, _callbacks = app_and_client
+    server, thread, base = serve(app)
+    yield base
+    server.shutdown()
+    thread.join(timeout=10)
+
+
+def _router_body(callbacks) -> dict:
+    cb = next(c for c in callbacks if "kim-page" in c["output"])
+    return {"output": cb["output"], "outputs": _props(cb["output"]),
+            "inputs": [{**i, "value": "/"} for i in cb["inputs"]],
+            "state": [], "changedPropIds": ["url.pathname"]}
+
+
+def _malformed(good: dict) -> dict[str, object]:
+    inputs = good["inputs"]
+    return {
+        "a JSON array": [good],
+        "null": None,
+        "a string": "output",
+        "a number": 42,
+        "an empty object": {},
+        "output a number": {**good, "output": 5},
+        "an unknown output": {**good, "output": "nirgends.children"},
+        "a clientside callback's output": None,  # filled in below
+        "outputs a string": {**good, "outputs": "kim-page.children"},
+        "outputs one short": {**good, "outputs": good["outputs"][:-1]},
+        "an output without id": {**good, "outputs": [{"property": "children"}] * 7},
+        "inputs an object": {**good, "inputs": {"id": "url"}},
+        "inputs missing": {k: v for k, v in good.items() if k != "inputs"},
+        "an input without id": {**good, "inputs": [{"property": "pathname", "value": "/"},
+                                                   inputs[1]]},
+        "an input with a number for id": {**good, "inputs": [{**inputs[0], "id": 7}, inputs[1]]},
+        "an input of another component": {**good, "inputs": [{**inputs[0], "id": "kim-nav"},
+                                                             inputs[1]]},
+        "an input that is a string": {**good, "inputs": ["url.pathname", inputs[1]]},
+        "one input too many": {**good, "inputs": [*inputs, inputs[0]]},
+        "state a string": {**good, "state": "x"},
+        "changedPropIds a number": {**good, "changedPropIds": 5},
+    }
+
+
+def test_malformed_callback_bodies_are_400_in_german(app_and_client, http_base):
+    app, _client, callbacks = app_and_client
+    good = _router_body(callbacks)
+    ok = requests.post(http_base + "/_dash-update-component", json=good, timeout=60)
+    assert ok.status_code == 200 and "kim-page" in ok.json()["response"]
+
+    bodies = _malformed(good)
+    clientside = next(k for k, v in app.callback_map.items() if "callback" not in v)
+    bodies["a clientside callback's output"] = {**good, "output": clientside}
+    for what, body in bodies.items():
+        r = requests.post(http_base + "/_dash-update-component", json=body, timeout=60)
+        assert r.status_code == 400, (what, r.status_code, r.text[:200])
+        assert r.headers["Content-Type"].startswith("text/plain"), what
+        assert r.text.startswith("Ungültige Anfrage: ") and len(r.text) < 120, (what, r.text)
+        assert "Traceback" not in r.text and "KeyError" not in r.text, what
+        # the door is the same for every request: the security headers are there
+        assert r.headers["X-Content-Type-Options"] == "nosniff", what
+
+
+@pytest.mark.parametrize("raw", [b"{kaputt", b"", b"[", b"\xff\xfe", b'{"output": "x"'])
+def test_invalid_json_is_400_in_german(http_base, raw):
+    r = requests.post(http_base + "/_dash-update-component", data=raw, timeout=30,
+                      headers={"Content-Type": "application/json"})
+    assert r.status_code == 400
+    assert r.text == "Ungültige Anfrage: kein gültiges JSON."
