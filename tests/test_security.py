@@ -9,6 +9,7 @@ import hashlib
 import logging
 import re
 import threading
+import time
 from datetime import date
 
 import pytest
@@ -16,6 +17,7 @@ import requests
 from werkzeug.serving import make_server
 
 from dashboard import data as dashboard_data
+from dashboard import security
 from dashboard.app_factory import create_app
 from dashboard.security import NO_PERMISSION_TEXT, AuthSettings, add_user
 from tests.conftest import make_demo_db
@@ -121,6 +123,136 @@ def test_users_file_holds_no_password(tmp_path):
         add_user(path, "bert", "chef", PASSWORD)
     with pytest.raises(ValueError):
         add_user(path, "bert", "verwaltung", "kurz")
+
+
+# -- basic: one password check, then a signed session ------------------------------------------
+
+
+@pytest.fixture
+def scrypt_calls(monkeypatch):
+    """How often the server checked a password (the real check, counted)."""
+    calls = []
+    real = security.check_password_hash
+
+    def counted(stored, password):
+        calls.append(1)
+        return real(stored, password)
+
+    monkeypatch.setattr(security, "check_password_hash", counted)
+    return calls
+
+
+@pytest.fixture
+def session_server(demo_db, tmp_path):
+    """A basic server of its own (the tests change users and wait for expiry); sessions last
+    two seconds."""
+    users_file = tmp_path / "users.json"
+    add_user(users_file, "ko", "koordination", PASSWORD)
+    settings = AuthSettings(mode="basic", users_file=users_file, session_hours=2 / 3600)
+    app = create_app(database_url=demo_db, min_cell=5, cache_config="simple", today=TODAY,
+                     auth_settings=settings)
+    server, thread, base = serve(app)
+    yield base, users_file
+    server.shutdown()
+    thread.join(timeout=10)
+
+
+def cookie_only(s: requests.Session) -> requests.Session:
+    """The same browser without its Basic credentials: only the session cookie is sent."""
+    bare = requests.Session()
+    bare.cookies.update(s.cookies)
+    return bare
+
+
+def test_basic_checks_the_password_once_then_the_session(basic_server, scrypt_calls):
+    s = session_for("ko")
+    first = s.get(basic_server + "/", timeout=30)
+    assert first.status_code == 200 and len(scrypt_calls) == 1
+    cookie = first.headers["Set-Cookie"]
+    assert cookie.startswith(security.SESSION_COOKIE + "=")
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Expires=" in cookie
+    # the page's CSS, scripts and callbacks: no password check any more
+    for path in ("/assets/app.css", "/_dash-layout", "/_dash-dependencies", "/assets/app.css"):
+        assert s.get(basic_server + path, timeout=30).status_code == 200
+    assert route(s, basic_server, "/daten").status_code == 200
+    assert len(scrypt_calls) == 1
+    # the cookie alone is enough, and it carries the role (Datenstand is koordination's)
+    bare = cookie_only(s)
+    assert "kim-no-permission" not in page_of(route(bare, basic_server, "/daten"))
+    assert len(scrypt_calls) == 1
+    # a Basic header for another user than the session's is a new sign-in with its own check
+    other = cookie_only(s)
+    other.auth = ("lg", PASSWORD)
+    assert "kim-no-permission" in page_of(route(other, basic_server, "/daten"))
+    assert len(scrypt_calls) == 2
+
+
+def test_a_forged_or_foreign_session_cookie_is_refused(basic_server, tmp_path):
+    s = session_for("vw")
+    assert s.get(basic_server + "/", timeout=30).status_code == 200
+    value = s.cookies[security.SESSION_COOKIE]
+    forged = requests.Session()
+    forged.cookies.set(security.SESSION_COOKIE, value[:-3] + ("AAA" if value[-3:] != "AAA"
+                                                               else "BBB"))
+    assert forged.get(basic_server + "/", timeout=30).status_code == 401
+    # a cookie signed with another key (another installation) is worth nothing here
+    app = create_app(database_url=None, min_cell=5, cache_config="null", today=TODAY,
+                     auth_settings=AuthSettings(mode="basic", users_file=tmp_path / "u.json"))
+    with app.server.test_request_context():
+        foreign = app.server.session_interface.get_signing_serializer(app.server).dumps(
+            {"user": "vw", "fp": "x", "at": 0})
+    stranger = requests.Session()
+    stranger.cookies.set(security.SESSION_COOKIE, foreign)
+    assert stranger.get(basic_server + "/", timeout=30).status_code == 401
+
+
+def test_session_ends_with_logout_expiry_and_a_new_password(session_server, scrypt_calls):
+    base, users_file = session_server
+    s = session_for("ko")
+    assert s.get(base + "/", timeout=30).status_code == 200
+    bare = cookie_only(s)
+    assert bare.get(base + "/assets/app.css", timeout=30).status_code == 200
+
+    out = s.get(base + security.LOGOUT_PATH, timeout=30)
+    assert out.status_code == 401 and out.text == security.LOGGED_OUT_TEXT
+    assert out.headers["WWW-Authenticate"].startswith("Basic ")
+    # the browser's cookie is deleted, and a copy kept from before is refused too
+    assert security.SESSION_COOKIE not in s.cookies
+    assert bare.get(base + "/assets/app.css", timeout=30).status_code == 401
+
+    # expiry: two seconds in this server (KIM_SESSION_HOURS in production)
+    assert s.get(base + "/", timeout=30).status_code == 200
+    bare = cookie_only(s)
+    assert bare.get(base + "/assets/app.css", timeout=30).status_code == 200
+    time.sleep(2.2)
+    assert bare.get(base + "/assets/app.css", timeout=30).status_code == 401
+    calls = len(scrypt_calls)
+    assert s.get(base + "/", timeout=30).status_code == 200  # signs in again
+    assert len(scrypt_calls) == calls + 1
+
+    # a new password (or a removed user) ends the session at once
+    bare = cookie_only(s)
+    assert bare.get(base + "/assets/app.css", timeout=30).status_code == 200
+    add_user(users_file, "ko", "koordination", PASSWORD + "-neu")
+    assert bare.get(base + "/assets/app.css", timeout=30).status_code == 401
+
+
+def test_secret_key_generated_once_into_instance(tmp_path, monkeypatch):
+    users_file = tmp_path / "instance" / "users.json"
+    settings = AuthSettings(mode="basic", users_file=users_file)
+    key = security.secret_key(settings)
+    path = tmp_path / "instance" / "secret_key"
+    assert path.read_text().strip() == key and len(key) == 64
+    assert path.stat().st_mode & 0o777 == 0o600
+    assert security.secret_key(settings) == key  # every worker and every restart: the same key
+    assert security.secret_key(AuthSettings(secret_key="aus-der-umgebung")) == "aus-der-umgebung"
+    monkeypatch.setenv("KIM_SECRET_KEY", "gesetzt")
+    monkeypatch.setenv("KIM_SESSION_HOURS", "1,5")
+    with pytest.raises(ValueError, match="KIM_SESSION_HOURS"):
+        AuthSettings.from_env()
+    monkeypatch.setenv("KIM_SESSION_HOURS", "1.5")
+    settings = AuthSettings.from_env()
+    assert settings.secret_key == "gesetzt" and settings.session_hours == 1.5
 
 
 def test_none_mode_only_from_loopback(demo_db):
