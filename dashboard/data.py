@@ -6,12 +6,15 @@ Usage from a page:
     data.call(caseload.caseload_by_staff, f, "NORD") # extra positional args are part of the key
 
 Cache (setting KIM_CACHE, or create_app(cache_config=...)):
-    "simple"      in-process cache (default; one process, tests)
+    "filesystem"  files under KIM_CACHE_DIR (default instance/cache): shared by every gunicorn
+                  worker on the machine without a server (default)
+    "simple"      in-process cache (one process alone; tests)
     "null"        no cache
-    "redis://…"   Redis, shared by several gunicorn workers (needs the `redis` package)
-A cache key is (function, filter, extra args, data version), the data version being the id of
-the latest successful import_run: a new import or demo generation shows on the next request
-without any explicit invalidation. A cache that fails (Redis down) is bypassed, not fatal.
+    "redis://…"   Redis, shared by the workers of several machines (needs the `redis` package)
+A cache key is (function, filter, extra args, data version), the data version being the id and
+start time of the latest import_run: a new import or demo generation shows on the next request
+without any explicit invalidation, also from a cache that outlives a restart. A cache that fails
+(Redis down, disk full) is bypassed, not fatal.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import flask
@@ -39,6 +43,9 @@ log = logging.getLogger(__name__)
 # Cached results live this long at most (seconds); the data version invalidates them earlier.
 CACHE_TIMEOUT = 6 * 3600
 CACHE_KEY_PREFIX = "kim:"
+DEFAULT_CACHE_DIR = db.PROJECT_ROOT / "instance" / "cache"
+# Files in the query cache before the oldest are pruned (a result is typically 1–50 KB).
+FILE_THRESHOLD = 5000
 
 UNAVAILABLE_MESSAGE = (
     "Die Datenbank ist gerade nicht erreichbar. Die Zahlen erscheinen wieder, sobald sie "
@@ -76,9 +83,15 @@ class DataUnavailable(Exception):
 
 
 def cache_config(setting: str | None = None) -> dict:
-    """Flask-Caching config for a KIM_CACHE value ("simple", "null" or a redis:// URL)."""
+    """Flask-Caching config for a KIM_CACHE value ("filesystem", "simple", "null" or a redis://
+    URL; empty: filesystem). The filesystem cache keeps the query results in
+    KIM_CACHE_DIR/queries (dashboard/response_cache.py puts the responses beside it)."""
     value = (setting if setting is not None else os.environ.get("KIM_CACHE", "")).strip()
-    if value in ("", "simple"):
+    if value in ("", "filesystem"):
+        folder = os.environ.get("KIM_CACHE_DIR", "").strip() or str(DEFAULT_CACHE_DIR)
+        return {"CACHE_TYPE": "FileSystemCache", "CACHE_DIR": str(Path(folder) / "queries"),
+                "CACHE_DEFAULT_TIMEOUT": CACHE_TIMEOUT, "CACHE_THRESHOLD": FILE_THRESHOLD}
+    if value == "simple":
         return {"CACHE_TYPE": "SimpleCache", "CACHE_DEFAULT_TIMEOUT": CACHE_TIMEOUT,
                 "CACHE_THRESHOLD": 2000}
     if value == "null":
@@ -87,7 +100,8 @@ def cache_config(setting: str | None = None) -> dict:
         return {"CACHE_TYPE": "RedisCache", "CACHE_REDIS_URL": value,
                 "CACHE_DEFAULT_TIMEOUT": CACHE_TIMEOUT, "CACHE_KEY_PREFIX": CACHE_KEY_PREFIX}
     raise ValueError(
-        f"KIM_CACHE muss 'simple', 'null' oder eine redis://-URL sein, nicht {value!r}"
+        f"KIM_CACHE muss 'filesystem', 'simple', 'null' oder eine redis://-URL sein, "
+        f"nicht {value!r}"
     )
 
 
@@ -176,8 +190,9 @@ class Data:
             raise DataUnavailable() from exc
 
     # -- data version --------------------------------------------------------------------
-    def version(self) -> int:
-        """Id of the latest import_run (0 when there is none); looked up once per request,
+    def version(self) -> str:
+        """Id and start of the latest import_run ("0" when there is none; the start tells a
+        regenerated database from the old one with the same ids); looked up once per request,
         because it is part of every cache key. (A refused import also moves it on: that only
         costs one recomputation.)"""
         holder = flask.g if flask.has_app_context() else None
@@ -246,6 +261,6 @@ def _redact(fn: Callable[..., Any], value: Any) -> Any:
     return [{**w, "examples": []} if w["subject"] in PSEUDONYM_SUBJECTS else w for w in value]
 
 
-def _latest_run_id(conn: Connection) -> int:
+def _latest_run_id(conn: Connection) -> str:
     latest = meta.import_runs(conn, limit=1)
-    return int(latest[0]["id"]) if latest else 0
+    return f"{latest[0]['id']}@{latest[0]['started_at'].isoformat()}" if latest else "0"

@@ -18,7 +18,8 @@ before this module sees it). Three things:
    ever produce the entry for that exact body, never the answer to another request, and an
    entry holds exactly what the uncached app returned for those inputs and that role.
    The cache is Flask-Caching's, configured like the query cache in dashboard/data.py (KIM_CACHE:
-   in-process for one worker, Redis for several), with its own key prefix and size limit.
+   files under instance/cache shared by the workers of one machine by default, Redis for several
+   machines, in-process for one worker), with its own key prefix, folder and size limit.
 
 2. Compression (flask-compress): zstd, br or gzip for HTML, JSON, JS and CSS as the browser
    offers. Static bundles (Dash's component suites, assets/) are compressed once and kept in a
@@ -53,8 +54,9 @@ from .data import CACHE_TIMEOUT, Data, DataUnavailable
 log = logging.getLogger(__name__)
 
 KEY_PREFIX = "kim-resp:"
-# In-process cache: at most this many responses (gzip: typically 3–20 KB each).
+# In-process or file cache: at most this many responses (gzip: typically 3–20 KB each).
 SIMPLE_THRESHOLD = 1000
+FILE_THRESHOLD = 2000
 # Bodies larger than this are not cached (a callback answer is well below 1 MB).
 MAX_CACHED_BYTES = 2 * 1024 * 1024
 # Request bodies larger than this are passed through uncached.
@@ -84,6 +86,10 @@ def response_cache_config(config: dict) -> dict:
     kind = str(out.get("CACHE_TYPE", ""))
     if kind.endswith("SimpleCache") or kind == "simple":
         out["CACHE_THRESHOLD"] = SIMPLE_THRESHOLD
+    if kind.endswith("FileSystemCache") or kind == "filesystem":
+        # a folder of its own: a file cache prunes whatever lies in its folder
+        out["CACHE_DIR"] = str(Path(out["CACHE_DIR"]).with_name("responses"))
+        out["CACHE_THRESHOLD"] = FILE_THRESHOLD
     out["CACHE_KEY_PREFIX"] = KEY_PREFIX
     out.setdefault("CACHE_DEFAULT_TIMEOUT", CACHE_TIMEOUT)
     return out

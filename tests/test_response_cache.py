@@ -6,6 +6,7 @@ stored; plus compression and the cache headers of Dash's fingerprinted bundles."
 from __future__ import annotations
 
 import gzip
+import hashlib
 import json
 import os
 import re
@@ -329,3 +330,55 @@ def test_workers_share_answers_through_redis(demo_url, users_file, redis_client)
     assert entries() == n + 2
     assert after == body_of(Client(make_app(demo_url, users_file, "null"), "ko").route("/budget"))
     assert after != first
+
+
+# -- the default: a file cache that the workers of one machine share ---------------------------
+
+
+def test_default_cache_is_files_under_instance(monkeypatch, tmp_path):
+    from dashboard import data as dashboard_data
+
+    monkeypatch.delenv("KIM_CACHE", raising=False)
+    monkeypatch.delenv("KIM_CACHE_DIR", raising=False)
+    config = dashboard_data.cache_config()
+    assert config["CACHE_TYPE"] == "FileSystemCache"
+    assert Path(config["CACHE_DIR"]) == db.PROJECT_ROOT / "instance" / "cache" / "queries"
+    responses = response_cache.response_cache_config(config)
+    assert Path(responses["CACHE_DIR"]) == db.PROJECT_ROOT / "instance" / "cache" / "responses"
+    monkeypatch.setenv("KIM_CACHE_DIR", str(tmp_path))
+    assert dashboard_data.cache_config("filesystem")["CACHE_DIR"] == str(tmp_path / "queries")
+    # the others stay selectable
+    assert dashboard_data.cache_config("simple")["CACHE_TYPE"] == "SimpleCache"
+    assert dashboard_data.cache_config("null")["CACHE_TYPE"] == "NullCache"
+    assert dashboard_data.cache_config(REDIS_URL)["CACHE_TYPE"] == "RedisCache"
+    with pytest.raises(ValueError, match="filesystem"):
+        dashboard_data.cache_config("memcached")
+
+
+def test_workers_share_answers_through_the_file_cache(demo_url, users_file, tmp_path,
+                                                      monkeypatch):
+    monkeypatch.setenv("KIM_CACHE_DIR", str(tmp_path / "cache"))
+    responses = tmp_path / "cache" / "responses"
+
+    count_file = hashlib.sha256(b"__wz_cache_count").hexdigest()  # cachelib's own bookkeeping
+
+    def entries() -> set[str]:
+        return {p.name for p in responses.iterdir() if p.name != count_file}
+
+    # two apps in one process stand for two gunicorn workers: nothing but the folder is shared
+    worker_a = Client(make_app(demo_url, users_file, "filesystem"), "ko")
+    worker_b = Client(make_app(demo_url, users_file, "filesystem"), "ko")
+    first = body_of(worker_a.route("/budget"))
+    assert len(entries()) == 1
+    (entry,) = entries()
+    written = (responses / entry).stat().st_mtime_ns
+    assert body_of(worker_b.route("/budget")) == first  # answered from worker a's entry
+    assert entries() == {entry} and (responses / entry).stat().st_mtime_ns == written
+    assert any((tmp_path / "cache" / "queries").iterdir())  # the query results are shared too
+    # a regenerated database (same run ids, new start) never gets the old answers
+    engine = db.writer_engine(demo_url)
+    demo.generate(engine, persons=200, seed=8, until=TODAY)
+    engine.dispose()
+    after = body_of(worker_b.route("/budget"))
+    assert len(entries()) == 2
+    assert after == body_of(Client(make_app(demo_url, users_file, "null"), "ko").route("/budget"))
