@@ -151,10 +151,6 @@ class LinkedPage:
     def __repr__(self) -> str:
         return f"LinkedPage({self._page.__name__})"
 
-    @property
-    def module(self):
-        return self._page
-
     def layout(self, view):
         search = urlstate.search_for(view.state)
         base = self._download_base

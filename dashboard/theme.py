@@ -64,7 +64,6 @@ TEXT_MUTED = "#555555"
 # carry the meaning too.
 CHANGE_UP = "#005A8C"
 CHANGE_DOWN = "#A3460A"
-CHANGE_NONE = TEXT_MUTED
 # A reference line (share of the year elapsed, a target).
 REFERENCE = "#1A1A1A"
 

@@ -271,7 +271,7 @@ def test_every_chart_builder_returns_a_figure_plotly_accepts():
         charts.per_1000_by_municipality(municipalities, K),
         charts.active_cases_by_staff(staff, K),
         charts.monthly_active(months, K), charts.transitions_monthly(months, K),
-        charts.opened_closed(months, K), charts.transitions_by_month(months, K),
+        charts.opened_closed(months, K),
         charts.utilisation_by_module(modules),
         charts.count_bars([], [], min_cell=K), charts.opened_closed([], K),
     ]

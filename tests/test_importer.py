@@ -7,11 +7,10 @@ import json
 from datetime import date
 from pathlib import Path
 
-import pytest
 from sqlalchemy import func, insert, select
 
 from dashboard import cli
-from queries import db, schema
+from queries import db, demo, report, schema
 from queries.importer import export_folder, import_folder
 
 # A small, valid data set in canonical form: every table, every kind of column.
@@ -552,8 +551,6 @@ def test_export_is_canonical_and_round_trips(engine, tmp_path):
 
 
 def test_demo_export_import_gives_same_report(db_url, tmp_path):
-    demo = pytest.importorskip("queries.demo")
-    report = pytest.importorskip("queries.report")
     from queries.filters import Filter
 
     engine = db.writer_engine(db_url)

@@ -119,7 +119,7 @@ def test_garbage_in_the_address_gives_the_default_report_and_a_note(engine, db_u
 
 def test_only_the_report_stays_out_of_the_navigation():
     assert [p.PATH for p in pages.PAGES if not pages.in_nav(p)] == ["/bericht"]
-    assert pages.by_path()["/bericht"] is report_print
+    assert report_print in pages.PAGES and report_print.PATH == "/bericht"
 
 
 # -- by direct HTTP, every role ------------------------------------------------------------------

@@ -287,21 +287,6 @@ def opened_closed(rows: Sequence[dict], min_cell: int, title: str | None = None)
     )
 
 
-def transitions_by_month(rows: Sequence[dict], min_cell: int, title: str | None = None,
-                         height: int = HEIGHT) -> dict:
-    """Bleiberecht transitions and Einbürgerungen per month (transitions_monthly_by_kind)."""
-    return grouped_count_bars(
-        month_labels(rows),
-        [
-            ("Bleiberecht (§§ 25a, 25b)", [r["bleiberecht"] for r in rows],
-             theme.STATUS_GROUP_COLOURS["befristet"]),
-            ("Einbürgerungen", [r["einbuergerungen"] for r in rows],
-             theme.STATUS_GROUP_COLOURS["eingebürgert"]),
-        ],
-        min_cell=min_cell, title=title, height=height,
-    )
-
-
 def utilisation_by_module(modules: Sequence[dict], title: str | None = None,
                           height: int = HEIGHT) -> dict:
     """Spent share of the allocation per module (bars, module colours) against the share of the

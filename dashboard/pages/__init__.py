@@ -36,6 +36,3 @@ def in_nav(page) -> bool:
     """Whether a page has a link in the navigation (and so is a slide in presentation mode)."""
     return getattr(page, "IN_NAV", True)
 
-
-def by_path(pages=PAGES) -> dict[str, object]:
-    return {page.PATH: page for page in pages}

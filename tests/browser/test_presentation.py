@@ -1,10 +1,11 @@
 """Presentation mode in the browser: the switch and `?praesentation=1`, arrow keys and PageUp/
 PageDown stepping through the navigation's pages like slides, Escape, the Überblick fitting
-1280×720, type sizes on a projector, values printed on bars and Sankey links, and screenshots of
-every page in both themes (screenshots/presentation/)."""
+1280×720, type sizes on a projector, values printed on bars and Sankey links, and every slide in
+both themes (title, charts drawn, no overflow; screenshots in screenshots/presentation/)."""
 
 from __future__ import annotations
 
+import re
 from urllib.parse import parse_qs, urlparse
 
 import pytest
@@ -240,14 +241,28 @@ def test_bad_mode_values_fall_back_with_a_note(watched):
 
 
 @pytest.mark.parametrize("contrast", [False, True], ids=["normal", "kontrast"])
-def test_screenshots_of_every_slide(watched, contrast):
+def test_every_slide_in_both_themes_with_screenshots(watched, contrast):
+    """Each slide shows its page in the chosen theme, with its title, every chart drawn, nothing
+    failed and nothing wider than the projector; the screenshots are kept for people to look at
+    (screenshots/presentation/)."""
     page = watched
     page.set_viewport_size({"width": 1280, "height": 720})
     SHOTS.mkdir(parents=True, exist_ok=True)
     theme = "kontrast" if contrast else "normal"
+    titles = {p.PATH: p.TITLE for p in page_registry.PAGES}
     for path in SLIDES:
         open_page(page, path + "?praesentation=1" + ("&kontrast=hoch" if contrast else ""))
         page.wait_for_timeout(300)
+        classes = html_classes(page)
+        assert "kim-presentation" in classes, (path, classes)
+        assert ("kim-contrast-high" in classes) == contrast, (path, classes)
+        heading = page.locator("#kim-page h1.kim-page-title")
+        expect(heading).to_have_text(re.compile("^" + re.escape(titles[path])))
+        assert page.locator("#kim-page .kim-error").count() == 0, path
+        graphs = page.locator("#kim-page .dash-graph").count()
+        assert page.locator("#kim-page .js-plotly-plot").count() == graphs, path
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 1280, (path, width)
         name = SLIDE_NAMES[path]
         page.screenshot(path=str(SHOTS / f"{name}-{theme}-1280-720.png"))
         page.screenshot(path=str(SHOTS / f"{name}-{theme}-1280-720-ganz.png"), full_page=True)
