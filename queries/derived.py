@@ -4,7 +4,7 @@ The tables (documented in queries/schema.py) are filled from the data tables by 
 transaction that records an OK import_run (queries/runs.record_run: `kim import`, `kim demo`), so
 readers never see new data with old derived rows; `kim init` (db.init_db) rebuilds them when they
 are missing or out of date. They are built with the very SQL building blocks of the raw
-definitions (transitions._events, transitions._case_spans), and tests/test_derived.py checks that
+definitions (events.episode_events, events.case_spans), and tests/test_derived.py checks that
 every figure gives the same numbers from them as from the raw definitions.
 
 `fresh(conn)` says whether the figures may read them: derived_state must name the latest OK
@@ -34,7 +34,7 @@ from sqlalchemy import (
 )
 
 from . import schema
-from .runs import now
+from .events import case_spans, episode_events, now
 from .sqlfuncs import month_start
 
 # Raise when what the derived tables hold (or how) changes: older ones are then rebuilt.
@@ -120,8 +120,6 @@ def rebuild(conn: Connection, run_id: int) -> None:
 
 
 def _rebuild(conn: Connection, run_id: int) -> None:
-    from . import transitions  # late: transitions reads the derived tables it helps build
-
     for table in schema.DERIVED_TABLES:
         conn.execute(delete(table))
     conn.execute(delete(schema.derived_state))
@@ -132,7 +130,7 @@ def _rebuild(conn: Connection, run_id: int) -> None:
     # Attribution spans of every case, indexed by person: one lookup per event.
     _temp.create_all(conn, tables=_TEMP_TABLES, checkfirst=False)
     try:
-        spans = transitions._case_spans()
+        spans = case_spans()
         conn.execute(insert(_span).from_select(
             ["person_id", "district_id", "span_from", "span_to"],
             select(spans.c.person_id, spans.c.district_id, spans.c.span_from, spans.c.span_to),
@@ -143,7 +141,7 @@ def _rebuild(conn: Connection, run_id: int) -> None:
         if conn.dialect.name == "postgresql":
             conn.exec_driver_sql("ANALYZE kim_tmp_case_span")
 
-        status = _attributed(transitions._events(None, schema.legal_status_episode, "status"))
+        status = _attributed(episode_events(None, schema.legal_status_episode, "status"))
         conn.execute(insert(_status_event).from_select(
             ["person_id", "event_date", "from_code", "to_code", "district_id"],
             select(status.c.person_id, status.c.event_date, status.c.from_code,
@@ -165,7 +163,7 @@ def _rebuild(conn: Connection, run_id: int) -> None:
             .where(per.arrival_date.is_not(None), ev.event_date < per.arrival_date),
         ))
 
-        sphere = _attributed(transitions._events(None, schema.legal_sphere_episode, "sphere"))
+        sphere = _attributed(episode_events(None, schema.legal_sphere_episode, "sphere"))
         conn.execute(insert(schema.sphere_change_day).from_select(
             ["event_date", "district_id", "from_sphere", "to_sphere", "gap_days", "n"],
             select(sphere.c.event_date, sphere.c.district_id, sphere.c.from_code,

@@ -6,12 +6,8 @@ from datetime import date, datetime
 
 from sqlalchemy import Connection, insert, select
 
-from . import schema
-
-
-def now() -> datetime:
-    """Local wall-clock time without microseconds (what a person reads as "Datenstand")."""
-    return datetime.now().replace(microsecond=0)
+from . import derived, schema
+from .events import now  # noqa: F401 - re-exported: importer, demo and tests date runs with it
 
 
 def record_run(
@@ -43,8 +39,6 @@ def record_run(
     )
     run_id = int(result.scalar_one())
     if outcome == "OK":
-        from . import derived
-
         derived.rebuild(conn, run_id)
     return run_id
 

@@ -1,0 +1,123 @@
+"""What the transition figures and the derived tables are both built from (queries/transitions.py
+reads them raw, queries/derived.py materialises them): the events of a person's episodes and the
+spans of the case each event is attributed to; and the wall clock that dates import runs.
+
+A lower module than both, so that neither imports the other to get them.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import and_, case, func, literal, null, or_, select
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import GenericFunction
+
+from . import schema
+from .filters import Filter
+from .sqlfuncs import days_between
+
+
+def now() -> datetime:
+    """Local wall-clock time without microseconds (what a person reads as "Datenstand")."""
+    return datetime.now().replace(microsecond=0)
+
+
+class binary_text(GenericFunction):  # noqa: N801 - reads like the SQL it stands for
+    """A text column compared in plain code-point order, whatever the database's collation."""
+
+    name = "binary_text"
+    inherit_cache = True
+
+
+@compiles(binary_text, "sqlite")
+def _binary_text_sqlite(element, compiler, **kw):
+    # SQLite's default BINARY collation already compares bytes (= code points for UTF-8).
+    return compiler.process(element.clauses, **kw)
+
+
+@compiles(binary_text, "postgresql")
+def _binary_text_pg(element, compiler, **kw):
+    # A de_DE collation would order 'K-b' before 'K-C'; the rule is plain string order.
+    return f'({compiler.process(element.clauses, **kw)}) COLLATE "C"'
+
+
+def case_spans():
+    """Subquery: each case with the dates for which it is the one events are attributed to.
+
+    Cases of a person in order (opened_on ascending; on the same day the larger id first, since
+    the smaller id counts as the later case). Case i covers [opened_on of i, opened_on of i+1):
+    on those days it is the latest case not opened after the day. The first case also covers
+    every earlier day, as the earliest case. Of cases opened on the same day, only the last in
+    this order covers that day and the days after it.
+    A join on these spans finds every event's case at once instead of a lookup per event.
+    """
+    c, m = schema.case_file, schema.municipality
+    order = {
+        "partition_by": c.c.person_id,
+        "order_by": (c.c.opened_on.asc(), binary_text(c.c.id).desc()),
+    }
+    return (
+        select(
+            c.c.person_id,
+            m.c.district_id,
+            case((func.row_number().over(**order) == 1, null()), else_=c.c.opened_on).label(
+                "span_from"
+            ),
+            func.lead(c.c.opened_on).over(**order).label("span_to"),
+        )
+        .select_from(c.join(m, c.c.municipality_ags == m.c.ags))
+        .subquery()
+    )
+
+
+def episode_events(f: Filter | None, table, code: str):
+    """Subquery of the period's events: person_id, event_date, from_code, to_code, gap_days.
+
+    With f None: every event of all time, without district attribution (queries/derived.py).
+    """
+    t = table
+    window = {"partition_by": t.c.person_id, "order_by": t.c.valid_from}
+    episodes = select(
+        t.c.person_id,
+        t.c.valid_from,
+        t.c[code].label("to_code"),
+        func.lag(t.c[code]).over(**window).label("from_code"),
+        func.lag(t.c.valid_to).over(**window).label("prev_to"),
+    )
+    if f is not None:
+        # LAG only looks back, so later episodes are not needed to find the period's events.
+        episodes = episodes.where(t.c.valid_from <= f.period_to)
+    episodes = episodes.subquery()
+    e = episodes.c
+    # An open previous episode followed by a later one (or an overlap) breaks the data rules;
+    # read defensively as "superseded by the next episode": no gap.
+    gap = case(
+        (e.prev_to.is_(None), literal(0)),
+        (e.prev_to >= e.valid_from, literal(0)),
+        else_=days_between(e.valid_from, e.prev_to) - 1,
+    )
+    conditions = [e.from_code.is_not(None), e.from_code != e.to_code]
+    if f is not None:
+        conditions.append(e.valid_from >= f.period_from)
+    query = select(
+        e.person_id,
+        e.valid_from.label("event_date"),
+        e.from_code,
+        e.to_code,
+        gap.label("gap_days"),
+    )
+    if f is not None and f.district is not None:
+        # Exactly one span of a person with cases holds the event date; a person without any
+        # case finds none and so counts only in the Kreis-wide total.
+        spans = case_spans()
+        query = query.join(
+            spans,
+            and_(
+                spans.c.person_id == e.person_id,
+                or_(spans.c.span_from.is_(None), spans.c.span_from <= e.valid_from),
+                or_(spans.c.span_to.is_(None), e.valid_from < spans.c.span_to),
+            ),
+        )
+        conditions.append(spans.c.district_id == f.district)
+    return query.where(*conditions).subquery()
