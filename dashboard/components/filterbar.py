@@ -74,8 +74,8 @@ def filter_bar(state: urlstate.UrlState, districts: list[dict] | None, today: da
                      html.Span(scope),
                      # Said once for all cards (which hide it on a projector); CSS shows it only
                      # on the page with the cards.
-                     html.Span("Vergleich: Vorjahreszeitraum",
-                               className="kim-fold-compare"),
+                     html.Span(compare_text(f), className="kim-fold-compare",
+                               id="kim-fold-compare"),
                      html.Span("Filter ändern", className="kim-filter-fold-action"),
                      html.Span(f"Datenstand: {fmt.day(as_of)}" if as_of else "",
                                className="kim-fold-as-of")],
@@ -91,6 +91,13 @@ def filter_bar(state: urlstate.UrlState, districts: list[dict] | None, today: da
         role="search",
         **{"aria-label": "Filter"},
     )
+
+
+def compare_text(f: filters.Filter) -> str:
+    """What the cards compare with, said once in the folded line (Filter.comparison's rule)."""
+    if f.comparison() is None:
+        return f"Kein Vorjahresvergleich (Beginn vor dem {fmt.day(filters.COMPARISON_FROM)})"
+    return "Vergleich: Vorjahreszeitraum"
 
 
 def _labelled(label: str, control, control_id: str) -> html.Div:
