@@ -166,9 +166,9 @@ def test_no_comparison_for_a_period_starting_before_the_first_programme_year():
     assert Filter(date(2021, 6, 30), date(2022, 6, 30)).budget_comparison_year() is None
     # the folded filter line says the same
     assert filterbar.compare_text(Filter(date(2021, 6, 30), date(2021, 12, 31))) == (
-        "Kein Vorjahresvergleich (Beginn vor dem 01.07.2021)")
+        "Kein Vorjahresvergleich (Beginn vor 01.07.2021)")
     assert filterbar.compare_text(Filter(date(2021, 7, 1), date(2021, 12, 31))) == (
-        "Vergleich: Vorjahreszeitraum")
+        "Vergleich: Vorjahr")
 
 
 # --- the cards on a database where every figure rises and then falls -------------------------
@@ -218,7 +218,7 @@ def test_since_programme_start_shows_no_comparison(engine, db_url):
     cards = _cards(db_url, "?von=2020-07-01&bis=2025-06-30")
     for card_id, (text, judgement, _scope) in cards.items():
         assert (text, judgement) == (
-            "Kein Vorjahresvergleich (Vorjahreszeitraum vor Programmstart am 01.07.2020)",
+            "Kein Vorjahresvergleich (Vorjahr vor Programmstart 01.07.2020)",
             "neutral"), card_id
 
 
@@ -228,9 +228,9 @@ def test_boundary_dates_on_the_cards(engine, db_url):
     # not: its year before, 2020, began before the programme)
     before = _cards(db_url, "?von=2021-06-30&bis=2021-12-31")
     assert before["kpi-active"][0].startswith("Kein Vorjahresvergleich")
-    assert before["kpi-budget-I"][0].startswith("Kein Vorjahresvergleich (Vorjahreszeitraum")
+    assert before["kpi-budget-I"][0].startswith("Kein Vorjahresvergleich (Vorjahr vor")
     after = _cards(db_url, "?von=2021-07-01&bis=2021-12-31")
     # nothing happened in 2020 or 2021 in this fixture: 0 -> 0
     assert after["kpi-active"][0] == "▶ unverändert gegenüber 01.07.–31.12.2020"
     assert after["kpi-budget-I"][0] == (
-        "Kein Vorjahresvergleich (Haushaltsjahr 2020 beginnt vor Programmstart am 01.07.2020)")
+        "Kein Vorjahresvergleich (Haushaltsjahr 2020 begann vor Programmstart 01.07.2020)")

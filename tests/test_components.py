@@ -344,8 +344,8 @@ def test_filter_bar_folds_into_one_line_in_presentation_mode():
     assert isinstance(fold, html.Details) and not getattr(fold, "open", False)
     summary, controls = fold.children
     assert [span.children for span in summary.children] == [
-        "01.01.–15.11.2025", "Bezirk Nord", "Vergleich: Vorjahreszeitraum", "Filter ändern",
-        "Datenstand: 14.11.2025"]
+        "Dieses Jahr:", "01.01.–15.11.2025", "Bezirk Nord", "Vergleich: Vorjahr",
+        "Filter ändern", "Datenstand: 14.11.2025"]
     # the controls are still there (folded), so the filter callback keeps working
     ids = set()
 

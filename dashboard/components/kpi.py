@@ -99,7 +99,7 @@ def no_comparison(reason: str) -> Change:
 def no_comparison_reason(start: date) -> str:
     """Why a period has no comparison: the period a year earlier would start before the
     programme, which started on `start`."""
-    return f"(Vorjahreszeitraum vor Programmstart am {fmt.day(start)})"
+    return f"(Vorjahr vor Programmstart {fmt.day(start)})"
 
 
 def change(

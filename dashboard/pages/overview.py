@@ -143,7 +143,7 @@ def _cards(view) -> dbc.Row:
             before = {m["module"]: m for m in data.call(budget.budget, prev)["modules"]}
         elif prev is not None:  # the period is comparable, the budget year before is not
             missing = kpi.no_comparison(
-                f"(Haushaltsjahr {now['year'] - 1} beginnt vor Programmstart am "
+                f"(Haushaltsjahr {now['year'] - 1} begann vor Programmstart "
                 f"{fmt.day(filters.PROGRAMME_START)})")
         cards = []
         for m in now["modules"]:
