@@ -84,7 +84,7 @@ class Filter:
         return count
 
     def previous_year(self) -> Filter:
-        """The same period one year earlier (for the comparison on the overview)."""
+        """The same period one year earlier; what a change is measured against is comparison()."""
         return replace(
             self,
             period_from=shift_years(self.period_from, -1),
