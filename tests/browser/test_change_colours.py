@@ -5,18 +5,15 @@ presentation mode). Its own server over its own SQLite database (not the demo's)
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 from playwright.sync_api import expect
-from werkzeug.serving import make_server
 
 from dashboard import theme
 from dashboard.app_factory import create_app
 from queries import db
 from tests import change_fixture as fx
 
-from .conftest import SCREENSHOTS
+from .conftest import SCREENSHOTS, serving
 from .helpers import wait_ready
 
 pytestmark = pytest.mark.browser
@@ -45,12 +42,8 @@ def fixture_url(tmp_path_factory):
     engine.dispose()
     app = create_app(database_url=url, min_cell=fx.MIN_CELL, cache_config="null",
                      today=fx.TODAY)
-    server = make_server("127.0.0.1", 0, app.server, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=10)
+    with serving(app) as url:
+        yield url
 
 
 @pytest.fixture
