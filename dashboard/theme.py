@@ -60,10 +60,18 @@ SUPPRESSED_PATTERN = "/"
 # Text (all at least 4.5:1 on white).
 TEXT = "#1A1A1A"
 TEXT_MUTED = "#555555"
-# Direction of a change: blue up, dark orange down, never red/green; the arrow and the sign
-# carry the meaning too.
+# Direction of a change in a chart (budget_charts: repayment and overspend): blue up, dark
+# orange down, never red/green; the arrow and the sign carry the meaning too.
 CHANGE_UP = "#005A8C"
 CHANGE_DOWN = "#A3460A"
+# What a change on a card means for the programme (components/kpi.py, assets/app.css): Okabe–Ito
+# blue for better, vermillion for worse, both darkened to meet AA (4.5:1) as text on white, and
+# grey for a change that is neither. Blue against orange keeps the two apart in every common
+# colour-vision deficiency (unlike green against red); the word ("besser", "schlechter") and the
+# arrow say it as well. The high-contrast theme darkens them further (at least 7:1).
+CHANGE_BETTER = "#005A8C"
+CHANGE_WORSE = "#A33A00"
+CHANGE_NEUTRAL = TEXT_MUTED
 # A reference line (share of the year elapsed, a target).
 REFERENCE = "#1A1A1A"
 
@@ -77,6 +85,10 @@ TITLE_SIZE = 22
 # High contrast: text and lines black, the grid a grey that still reads as a line (3:1).
 CONTRAST_TEXT = "#000000"
 CONTRAST_GRID = "#949494"
+# The change colours of the cards in the high-contrast theme (see CHANGE_BETTER).
+CONTRAST_CHANGE_BETTER = "#00497A"
+CONTRAST_CHANGE_WORSE = "#7A3000"
+CONTRAST_CHANGE_NEUTRAL = CONTRAST_TEXT
 # Presentation mode: the smallest text a chart may have (read from five metres).
 PRESENTATION_MIN_FONT = 16
 

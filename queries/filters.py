@@ -26,6 +26,11 @@ def shift_years(day: date, years: int) -> date:
     return date(target, day.month, min(day.day, last))
 
 
+# The first day a period may start and still be compared with the same period a year earlier:
+# an earlier start would put the comparison period before the programme (2021-07-01).
+COMPARISON_FROM = shift_years(PROGRAMME_START, 1)
+
+
 @dataclass(frozen=True)
 class Filter:
     """What every figure takes: a period [period_from, period_to], one district or all, and K."""
@@ -79,13 +84,29 @@ class Filter:
         return count
 
     def previous_year(self) -> Filter:
-        """The same period one year earlier (for the comparison on the overview)."""
+        """The same period one year earlier; what a change is measured against is comparison()."""
         return replace(
             self,
             period_from=shift_years(self.period_from, -1),
             period_to=shift_years(self.period_to, -1),
             year=None if self.year is None else self.year - 1,
         )
+
+    def comparison(self) -> Filter | None:
+        """The period every change is measured against: previous_year(), or None when that would
+        start before the programme (PROGRAMME_START): for "since programme start" and for any
+        period starting before COMPARISON_FROM. The one rule for every comparison shown."""
+        prev = self.previous_year()
+        return prev if prev.period_from >= PROGRAMME_START else None
+
+    def budget_comparison_year(self) -> int | None:
+        """The budget year the budget figures are compared with (the year before, up to the same
+        day), or None when there is no comparison: none for the period (comparison()), or that
+        year began before the programme (2020, which the programme entered on 1 July)."""
+        if self.comparison() is None:
+            return None
+        year = self.budget_year - 1
+        return year if date(year, 1, 1) >= PROGRAMME_START else None
 
     def with_district(self, district: str | None) -> Filter:
         return replace(self, district=district)

@@ -6,7 +6,6 @@ import pytest
 
 from dashboard import theme
 from dashboard.components import charts, filterbar
-from dashboard.components.kpi import change
 from dashboard.components.tables import Column, table_rows
 from dashboard.pages.caseload import district_of_click
 from tests.figures import checked
@@ -106,24 +105,6 @@ def test_utilisation_by_module_bars_and_elapsed_share():
     assert list(elapsed.y) == [pytest.approx(87.4), pytest.approx(87.4)]
 
 
-def test_change_in_words():
-    # 148 -> 160: +12, 12/148 = 8.108 % -> "+8,1 %"
-    c = change(160, 148, "2024")
-    assert c.direction == "up"
-    assert c.text == f"▲ Anstieg: +12 (+8,1{NBSP}%) gegenüber 2024"
-    # 50 -> 45: -5, -5/50 = -10 %
-    assert change(45, 50, "2024").text == f"▼ Rückgang: -5 (-10,0{NBSP}%) gegenüber 2024"
-    assert change(7, 7, "2024").text == "▶ unverändert gegenüber 2024"
-    # from 0 there is no relative change
-    assert change(3, 0, "2024").text == "▲ Anstieg: +3 gegenüber 2024"
-    # utilisation 0.452 after 0.400: +5,2 Prozentpunkte
-    assert change(0.452, 0.4, "2024", decimals=1, points=True).text == (
-        "▲ Anstieg: +5,2 Prozentpunkte gegenüber 2024")
-    none = change(None, 12, "2024", min_cell=5)
-    assert none.direction == "none"
-    assert "Kein Vergleich möglich (Fallzahl unter 5)" in none.text
-
-
 def test_table_rows_format_in_german_and_keep_raw_values():
     columns = [Column("name", "Bezirk"), Column("active", "aktiv", "count"),
                Column("per_fte", "je VZÄ", "number", 1), Column("month", "Monat", "month")]
@@ -163,7 +144,8 @@ def test_filter_bar_writes_the_url():
 
 
 def test_text_colours_meet_wcag_aa():
-    for colour in (theme.TEXT, theme.TEXT_MUTED, theme.CHANGE_UP, theme.CHANGE_DOWN):
+    for colour in (theme.TEXT, theme.TEXT_MUTED, theme.CHANGE_UP, theme.CHANGE_DOWN,
+                   theme.CHANGE_BETTER, theme.CHANGE_WORSE, theme.CHANGE_NEUTRAL):
         assert theme.contrast_ratio(colour) >= 4.5, colour
     # the formula itself: black on white is 21:1, white on white 1:1
     assert theme.contrast_ratio("#000000") == pytest.approx(21.0)
@@ -362,8 +344,8 @@ def test_filter_bar_folds_into_one_line_in_presentation_mode():
     assert isinstance(fold, html.Details) and not getattr(fold, "open", False)
     summary, controls = fold.children
     assert [span.children for span in summary.children] == [
-        "01.01.–15.11.2025", "Bezirk Nord", "Vergleich: Vorjahreszeitraum", "Filter ändern",
-        "Datenstand: 14.11.2025"]
+        "Dieses Jahr:", "01.01.–15.11.2025", "Bezirk Nord", "Vergleich: Vorjahr",
+        "Filter ändern", "Datenstand: 14.11.2025"]
     # the controls are still there (folded), so the filter callback keeps working
     ids = set()
 

@@ -42,23 +42,25 @@ def filter_bar(state: urlstate.UrlState, districts: list[dict] | None, today: da
                 options=[{"label": label, "value": key}
                          for key, (label, _fn) in urlstate.PRESETS.items()],
                 value=preset,
-            ), PRESET_ID), md=4, lg=3),
+            ), PRESET_ID), md=4, lg="auto"),
             dbc.Col(_labelled("von", _date_input(FROM_ID, f.period_from), FROM_ID),
-                    xs=6, md=2),
+                    xs=6, md=2, lg="auto", className="kim-filter-date"),
             dbc.Col(_labelled("bis (Stichtag)", _date_input(TO_ID, f.period_to), TO_ID),
-                    xs=6, md=2),
+                    xs=6, md=2, lg="auto", className="kim-filter-date"),
             dbc.Col(_labelled("Bezirk", dbc.Select(
                 id=DISTRICT_ID, options=district_options,
                 value=f.district or ALL_DISTRICTS,
                 disabled=districts is None,
-            ), DISTRICT_ID), md=4, lg=3),
+            ), DISTRICT_ID), md=4, lg="auto"),
             dbc.Col(html.Div(
                 [html.Span("Gezeigt: ", className="visually-hidden"),
                  fmt.period(f.period_from, f.period_to)],
                 className="kim-period-summary", id="kim-period-summary",
-            ), lg=2, className="d-none d-lg-flex align-items-end"),
+            ), lg="auto", className="d-none d-lg-flex align-items-end ms-lg-auto"),
         ],
-        className="g-2 align-items-end",
+        # From lg on every control is as wide as its longest option (the preset and Bezirk
+        # labels are never cut, assets/app.css) and the row wraps where they do not fit.
+        className="g-2 align-items-end kim-filter-row",
     )
     if state.presentation:
         # On a projector the filters fold into one line saying what is shown; a click (or Enter
@@ -69,13 +71,16 @@ def filter_bar(state: urlstate.UrlState, districts: list[dict] | None, today: da
         controls = html.Details(
             [
                 html.Summary(
-                    [html.Span(fmt.period(f.period_from, f.period_to),
+                    [*([html.Span(urlstate.PRESETS[preset][0].split(" (")[0] + ":",
+                                  className="kim-fold-preset", id="kim-fold-preset")]
+                       if preset != urlstate.PRESET_CUSTOM else []),
+                     html.Span(fmt.period(f.period_from, f.period_to),
                                className="kim-period-summary"),
                      html.Span(scope),
                      # Said once for all cards (which hide it on a projector); CSS shows it only
                      # on the page with the cards.
-                     html.Span("Vergleich: Vorjahreszeitraum",
-                               className="kim-fold-compare"),
+                     html.Span(compare_text(f), className="kim-fold-compare",
+                               id="kim-fold-compare"),
                      html.Span("Filter ändern", className="kim-filter-fold-action"),
                      html.Span(f"Datenstand: {fmt.day(as_of)}" if as_of else "",
                                className="kim-fold-as-of")],
@@ -91,6 +96,13 @@ def filter_bar(state: urlstate.UrlState, districts: list[dict] | None, today: da
         role="search",
         **{"aria-label": "Filter"},
     )
+
+
+def compare_text(f: filters.Filter) -> str:
+    """What the cards compare with, said once in the folded line (Filter.comparison's rule)."""
+    if f.comparison() is None:
+        return f"Kein Vorjahresvergleich (Beginn vor {fmt.day(filters.COMPARISON_FROM)})"
+    return "Vergleich: Vorjahr"
 
 
 def _labelled(label: str, control, control_id: str) -> html.Div:

@@ -12,12 +12,11 @@ import logging
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
-from queries import budget, caseload, transitions
+from queries import budget, caseload, filters, transitions
 
 from .. import format as fmt
 from .. import theme
-from ..components import budget_charts, charts
-from ..components.kpi import change, kpi_card
+from ..components import budget_charts, charts, kpi
 from ..components.messages import error_message
 from ..components.section import chart_section
 from ..components.tables import Column, data_table
@@ -45,8 +44,6 @@ SMALL_LABELLED_BARS = 6
 
 def layout(view) -> html.Div:
     f = view.filter
-    prev = f.previous_year()
-    prev_label = fmt.period(prev.period_from, prev.period_to)
     scope = "Kreis gesamt" if f.district is None else f"Bezirk {_district_name(view)}"
     return html.Div(
         [
@@ -55,7 +52,7 @@ def layout(view) -> html.Div:
                                   className="kim-h1-sub")],
                 className="kim-page-title",
             ),
-            _cards(view, prev, prev_label),
+            headline_cards(view),
             dbc.Row(
                 [
                     dbc.Col(_caseload_chart(view), lg=4),
@@ -80,10 +77,9 @@ def _district_name(view) -> str:
 
 
 def headline_cards(view) -> dbc.Row:
-    """The headline cards for `view`, each against the same period a year earlier (the print
-    report /bericht shows the same cards)."""
-    prev = view.filter.previous_year()
-    return _cards(view, prev, fmt.period(prev.period_from, prev.period_to))
+    """The headline cards for `view`, each against the same period a year earlier where the rule
+    of Filter.comparison allows one (the print report /bericht shows the same cards)."""
+    return _cards(view)
 
 
 def _guard(build, what: str):
@@ -97,55 +93,80 @@ def _guard(build, what: str):
         return [dbc.Col(error_message(), lg=12)]
 
 
-def _cards(view, prev, prev_label: str) -> dbc.Row:
+def _cards(view) -> dbc.Row:
     f, data, k = view.filter, view.data, view.min_cell
+    prev = f.comparison()
+    prev_label = None if prev is None else fmt.period(prev.period_from, prev.period_to)
+    no_comparison = kpi.no_comparison(kpi.no_comparison_reason(filters.PROGRAMME_START))
+
+    def compare(now, before, figure, key, **kwargs):
+        if before is None:
+            return no_comparison
+        return kpi.change(now[key], before[key], prev_label, polarity=kpi.POLARITY[figure],
+                          **kwargs)
 
     def caseload_cards():
         now = data.call(caseload.caseload, f)["total"]
-        before = data.call(caseload.caseload, prev)["total"]
+        before = None if prev is None else data.call(caseload.caseload, prev)["total"]
         return [
-            kpi_card("Aktive Fälle", fmt.count(now["active"], k),
-                     change(now["active"], before["active"], prev_label, min_cell=k),
-                     card_id="kpi-active", detail=f"am {fmt.day(f.as_of)}"),
-            kpi_card("Fälle je Vollzeitstelle", fmt.number(now["per_fte"], 1),
-                     change(now["per_fte"], before["per_fte"], prev_label, decimals=1),
-                     card_id="kpi-per-fte",
-                     detail=f"Case Management, {fmt.number(now['fte'], 2)} Vollzeitstellen"),
-            kpi_card("Neue Fälle", fmt.count(now["opened"], k),
-                     change(now["opened"], before["opened"], prev_label, min_cell=k),
-                     card_id="kpi-opened", detail="im Zeitraum eröffnet"),
+            kpi.kpi_card("Aktive Fälle", fmt.count(now["active"], k),
+                         compare(now, before, "active", "active", min_cell=k),
+                         card_id="kpi-active", detail=f"am {fmt.day(f.as_of)}"),
+            kpi.kpi_card("Fälle je Vollzeitstelle", fmt.number(now["per_fte"], 1),
+                         compare(now, before, "per_fte", "per_fte", decimals=1),
+                         card_id="kpi-per-fte",
+                         detail=f"Case Management, {fmt.number(now['fte'], 2)} Vollzeitstellen"),
+            kpi.kpi_card("Neue Fälle", fmt.count(now["opened"], k),
+                         compare(now, before, "opened", "opened", min_cell=k),
+                         card_id="kpi-opened", detail="im Zeitraum eröffnet"),
         ]
 
     def transition_cards():
         now = data.call(transitions.transitions, f)
-        before = data.call(transitions.transitions, prev)
+        before = None if prev is None else data.call(transitions.transitions, prev)
         return [
-            kpi_card("Bleiberecht", fmt.count(now["bleiberecht"], k),
-                     change(now["bleiberecht"], before["bleiberecht"], prev_label, min_cell=k),
-                     card_id="kpi-bleiberecht", detail="Übergänge nach §§ 25a, 25b AufenthG",
-                     accent=theme.STATUS_GROUP_COLOURS["befristet"]),
-            kpi_card("Einbürgerungen", fmt.count(now["einbuergerungen"], k),
-                     change(now["einbuergerungen"], before["einbuergerungen"], prev_label,
-                            min_cell=k),
-                     card_id="kpi-einbuergerungen", detail="im Zeitraum",
-                     accent=theme.STATUS_GROUP_COLOURS["eingebürgert"]),
+            kpi.kpi_card("Bleiberecht", fmt.count(now["bleiberecht"], k),
+                         compare(now, before, "bleiberecht", "bleiberecht", min_cell=k),
+                         card_id="kpi-bleiberecht", detail="Übergänge nach §§ 25a, 25b AufenthG",
+                         accent=theme.STATUS_GROUP_COLOURS["befristet"]),
+            kpi.kpi_card("Einbürgerungen", fmt.count(now["einbuergerungen"], k),
+                         compare(now, before, "einbuergerungen", "einbuergerungen", min_cell=k),
+                         card_id="kpi-einbuergerungen", detail="im Zeitraum",
+                         accent=theme.STATUS_GROUP_COLOURS["eingebürgert"]),
         ]
 
     def budget_cards():
         now = data.call(budget.budget, f)
-        before = {m["module"]: m for m in data.call(budget.budget, prev)["modules"]}
+        year_before = f.budget_comparison_year()
+        before, missing = {}, no_comparison
+        if year_before is not None:
+            before = {m["module"]: m for m in data.call(budget.budget, prev)["modules"]}
+        elif prev is not None:  # the period is comparable, the budget year before is not
+            missing = kpi.no_comparison(
+                f"(Haushaltsjahr {now['year'] - 1} begann vor Programmstart "
+                f"{fmt.day(filters.PROGRAMME_START)})")
         cards = []
         for m in now["modules"]:
-            old = before.get(m["module"], {})
-            cards.append(kpi_card(
+            if year_before is None:
+                delta = missing
+            else:
+                old = before.get(m["module"], {})
+                polarity = kpi.utilisation_polarity(m["utilisation"], m["elapsed_share"],
+                                                    old.get("utilisation"),
+                                                    old.get("elapsed_share"))
+                delta = kpi.change(m["utilisation"], old.get("utilisation"),
+                                   f"{year_before} zum gleichen Tag", decimals=1, points=True,
+                                   polarity=polarity)
+            cards.append(kpi.kpi_card(
                 f"Mittelabfluss Modul {m['module']}",
                 fmt.percent(m["utilisation"]),
-                change(m["utilisation"], old.get("utilisation"),
-                       f"{now['year'] - 1} zum gleichen Tag", decimals=1, points=True),
+                delta,
                 card_id=f"kpi-budget-{m['module']}",
                 detail=(f"von {fmt.euro(m['allocated_cents'])} ausgegeben; "
                         f"{fmt.percent(m['elapsed_share'])} des Jahres {now['year']} vergangen"),
                 accent=theme.MODULE_COLOURS.get(m["module"]),
+                # The budget is the Kreis's, whatever Bezirk is chosen (KPIS.md).
+                scope=None if f.district is None else "kreisweit",
             ))
         return cards
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import threading
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
@@ -64,12 +65,21 @@ def base_url(demo_url):
     """The running server's address (also pytest-base-url's fixture name, so page.goto("/")
     works)."""
     app = create_app(database_url=demo_url, min_cell=MIN_CELL, cache_config="simple", today=TODAY)
+    with serving(app) as url:
+        yield url
+
+
+@contextmanager
+def serving(app):
+    """Serve the Dash app on a free port of 127.0.0.1 in a thread; yields its address."""
     server = make_server("127.0.0.1", 0, app.server, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=10)
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
 
 
 @pytest.fixture(scope="session")
