@@ -6,7 +6,7 @@ many apps as they like. How a request becomes a page:
     dcc.Location (pathname, search)
       └─ router callback `render` ──> header (Kreis, Datenstand), navigation, URL notes or the
                                       database banner, filter bar, page content, tab title
-             └─ urlstate.parse(search) -> validated Filter + notes
+             └─ urlstate.read(data, pathname, search) -> the one View (Filter, notes, …)
              └─ pages.PAGES[path].layout(View) -> figures via Data.call (cached, read-only)
     filter bar / drill-down clicks ──> write `url.search` (pushState) ──> router again
 
@@ -20,6 +20,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -159,27 +160,18 @@ def render(app: dash.Dash, data: Data, pages: Sequence, pathname: str | None,
     banner = None
     try:
         districts = data.districts()
-        municipalities = data.municipality_districts()
         kreis = data.kreis_name()
         as_of = data.data_as_of()
     except DataUnavailable as exc:
-        districts, municipalities, kreis, as_of = None, None, None, None
+        districts, kreis, as_of = None, None, None
         banner = database_banner(str(exc))
-    known = {d["id"] for d in districts} if districts is not None else None
-    state = urlstate.parse(search, today=today, min_cell=data.min_cell, districts=known,
-                           municipalities=municipalities)
     by_path = {p.PATH.strip("/"): p for p in pages}
+    view = urlstate.read(data, pathname, search, relative=app.get_relative_path, paths=by_path)
     try:
         page = by_path.get(app.strip_relative_path(pathname or "/") or "")
     except dash.exceptions.UnsupportedRelativePath:  # a path outside the app: "not found"
         page = None
-    link_search = urlstate.link_search(state)
-
-    def href(path: str, **changes) -> str | None:
-        if path.strip("/") not in by_path:
-            return None
-        query = urlstate.search_for(state, **changes) if changes else link_search
-        return app.get_relative_path(path) + query
+    link_search = urlstate.link_search(view)
 
     content = None
     if banner is None:
@@ -188,10 +180,9 @@ def render(app: dash.Dash, data: Data, pages: Sequence, pathname: str | None,
         elif not security.can(page_permission(page)):
             content = _no_permission(page)
         else:
-            view = frame.View(pathname=page.PATH, state=state, data=data,
-                              kreis_name=frame.kreis_text(kreis), href=href)
+            view = replace(view, pathname=page.PATH)
             try:
-                content = frame.dress(page.layout(view), state)  # display modes, chart texts
+                content = frame.dress(page.layout(view), view)  # display modes, chart texts
             except DataUnavailable as exc:
                 banner = database_banner(str(exc))
             except security.AccessDenied:
@@ -206,15 +197,15 @@ def render(app: dash.Dash, data: Data, pages: Sequence, pathname: str | None,
         app.get_relative_path(page.PATH) if page else "",
         link_search,
     )
-    notes = [n for n in (banner, url_notes(state.notes)) if n is not None]
+    notes = [n for n in (banner, url_notes(view.notes)) if n is not None]
     title_page = page.TITLE if page else NOT_FOUND_TITLE
     title = " – ".join(t for t in (title_page, kreis, frame.APP_NAME) if t)
     return (
-        frame.kreis_text(kreis) if kreis else "",
+        urlstate.kreis_text(kreis) if kreis else "",
         frame.data_as_of_text(as_of) if banner is None or as_of else "",
         nav,
         notes,
-        filterbar.filter_bar(state, districts, today, as_of=as_of),
+        filterbar.filter_bar(view, districts, today, as_of=as_of),
         content,
         title,
     )

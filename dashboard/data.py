@@ -196,12 +196,19 @@ class Data:
         (before the cache is asked, so a cached result cannot leak either)."""
         security.require(required_permission(fn))
         key = self._key(fn, f, args)
+        # Within one request a result is taken once (the router's lookups, a View read by a
+        # callback, two sections on one query) without asking the cache again.
+        memo = flask.g.setdefault("kim_memo", {}) if flask.has_app_context() else {}
+        if key in memo:
+            return _redact(fn, memo[key])
         hit = self._cache_get(key)
         if hit is not None:
+            memo[key] = hit[0]
             return _redact(fn, hit[0])
         call_args = args if f is None else (f, *args)
         value = self._run(fn, *call_args)
         self._cache_set(key, (value,))
+        memo[key] = value
         return _redact(fn, value)
 
     def _key(self, fn: Callable[..., Any], f: Filter | None, args: tuple) -> str:

@@ -156,7 +156,7 @@ class LinkedPage:
         return self._page
 
     def layout(self, view):
-        search = urlstate.search_for(view.state)
+        search = urlstate.search_for(view)
         base = self._download_base
 
         def link(section_id: str, ext: str) -> str:
@@ -212,7 +212,7 @@ class Drawing:
 
     page: object
     slug: str
-    state: urlstate.UrlState
+    state: urlstate.View
     records: dict
     kreis: str
     district_name: str | None
@@ -234,31 +234,19 @@ def _draw(app: dash.Dash, data: Data, by_slug: dict, slug: str) -> Drawing:
     districts = data.districts()
     kreis = data.kreis_name()
     as_of = data.data_as_of()
-    state = urlstate.parse("?" + query, today=data.today(), min_cell=data.min_cell,
-                           districts={d["id"] for d in districts},
-                           municipalities=data.municipality_districts())
-    link_search = urlstate.link_search(state)
-
-    def href(path: str, **changes) -> str | None:
-        if path.strip("/") not in {p.PATH.strip("/") for p in by_slug.values()}:
-            return None
-        query = urlstate.search_for(state, **changes) if changes else link_search
-        return app.get_relative_path(path) + query
-
-    view = frame.View(pathname=page.PATH, state=state, data=data,
-                      kreis_name=frame.kreis_text(kreis), href=href)
+    view = urlstate.read(data, page.PATH, "?" + query, relative=app.get_relative_path,
+                         paths={p.PATH for p in by_slug.values()})
+    state = view
     with section.collecting() as collector:
         page.layout(view)
     names = {d["id"]: d["name"] for d in districts}
-    year = None
-    if callable(getattr(page, "budget_year", None)):
-        year = page.budget_year(state)[0] or state.filter.as_of.year
+    year = view.budget_year if getattr(page, "BUDGET_YEAR", False) else None
     municipality = None
     if state.municipality and getattr(page, "MUNICIPALITY_LEVEL", False):
         gemeinden = {m["ags"]: m["name"] for m in data.call(meta.municipalities)}
         municipality = f"{gemeinden.get(state.municipality, '?')} ({state.municipality})"
     return Drawing(page=page, slug=slug, state=state, records=collector.records,
-                   kreis=frame.kreis_text(kreis),
+                   kreis=urlstate.kreis_text(kreis),
                    district_name=names.get(state.filter.district, state.filter.district),
                    as_of=as_of, budget_year=year, municipality=municipality)
 

@@ -2,8 +2,9 @@
 the year passed; cumulative spend; categories; approved and filled positions; the likely
 repayment to the Land. The budget is Kreis-wide: the Bezirk filter does not apply here.
 
-The budget year lives in the URL as `jahr=YYYY` next to the filter bar's parameters (default: the
-year of the Stichtag); a value that cannot be used falls back to the default with a visible note.
+The budget year lives in the URL as `jahr=YYYY` (read by dashboard/urlstate.py: view.year, default
+the year of the Stichtag); a value that cannot be used falls back to the default with a visible
+note (view.year_note).
 """
 
 from __future__ import annotations
@@ -14,20 +15,20 @@ from datetime import date
 import dash_bootstrap_components as dbc
 from dash import Input, Output, State, html, no_update
 
-from queries import budget, filters
+from queries import budget
 
 from .. import format as fmt
 from .. import security, urlstate
 from ..components import budget_charts as bc
 from ..components.section import chart_section
 from ..components.tables import data_table
-from ..data import DataUnavailable
 
 PATH = "/budget"
 TITLE = "Mittelabfluss"
 NAV_LABEL = "Mittelabfluss"
 
-YEAR_PARAM = "jahr"
+# Downloads name the Haushaltsjahr (view.budget_year) in their header rows.
+BUDGET_YEAR = True
 YEAR_ID = "budget-year"
 YEAR_NOTE_ID = "budget-year-note"
 KREISWIDE_NOTE = (
@@ -36,39 +37,15 @@ KREISWIDE_NOTE = (
 )
 
 
-def budget_year(state: urlstate.UrlState) -> tuple[int | None, str | None]:
-    """(the year the URL asks for, or None for the default; a German note if it was unusable)."""
-    raw = next((v for k, v in state.extra if k == YEAR_PARAM), None)
-    if raw is None or raw == "":
-        return None, None
-    if raw.isdigit() and len(raw) == 4:
-        year = int(raw)
-        if filters.EARLIEST.year <= year <= filters.LATEST.year:
-            return year, None
-    shown = raw if len(raw) <= 12 else raw[:12] + "…"
-    return None, (
-        f"„{shown}“ ist kein gültiges Haushaltsjahr; es gilt das Jahr des Stichtags "
-        f"({state.filter.as_of.year})."
-    )
-
-
-def year_search(state: urlstate.UrlState, year: int) -> str:
-    """The query string of `state` with the budget year set, everything else kept (the Gemeinde
-    too: the budget is Kreis-wide, but the way back to Fallzahlen must land on the same level)."""
-    extra = [(k, v) for k, v in state.extra if k != YEAR_PARAM] + [(YEAR_PARAM, str(year))]
-    f = state.filter
-    return urlstate.to_search(f.period_from, f.period_to, f.district, extra, state.municipality)
-
-
 def year_options(chosen: int, as_of_year: int) -> list[dict]:
     """Programme start (2020) up to the year after the Stichtag, and the chosen one."""
-    years = set(range(filters.PROGRAMME_START.year, as_of_year + 2)) | {chosen}
+    years = set(range(urlstate.YEAR_MIN, min(as_of_year + 1, urlstate.YEAR_MAX) + 1)) | {chosen}
     return [{"label": str(y), "value": str(y)} for y in sorted(years, reverse=True)]
 
 
 def layout(view) -> html.Div:
-    year, note = budget_year(view.state)
-    f = replace(view.filter, year=year)
+    note = view.year_note
+    f = replace(view.filter, year=view.year)
     figures = view.data.call(budget.budget, f)
     k = view.min_cell
     header = [
@@ -191,21 +168,12 @@ def register_callbacks(app, data) -> None:
         prevent_initial_call=True,
     )
     def on_year(value, search):
-        # Both inputs can be forged: only a four-digit year (as the select offers) is taken.
-        year = value if isinstance(value, int) and not isinstance(value, bool) else None
-        if isinstance(value, str) and len(value) == 4 and value.isascii() and value.isdigit():
-            year = int(value)
-        if year is None or not filters.PROGRAMME_START.year <= year <= 9999:
+        # Both inputs can be forged: only a year within the bounds (as the select offers) counts.
+        year = urlstate.year_value(value)
+        if year is None:
             return no_update
-        search = security.text_input(search)
-        try:
-            known = {d["id"] for d in data.districts()}
-            municipalities = data.municipality_districts()
-        except DataUnavailable:
-            known = municipalities = None
-        state = urlstate.parse(search, today=data.today(), min_cell=data.min_cell,
-                               districts=known, municipalities=municipalities)
-        if year == (budget_year(state)[0] or state.filter.as_of.year):
+        view = urlstate.read(data, PATH, search)
+        if year == view.budget_year:
             return no_update  # the select was only drawn anew with the URL's year
-        new = year_search(state, year)
-        return no_update if new == (search or "") else new
+        new = urlstate.search_for(view, year=year)
+        return no_update if new == (security.text_input(search) or "") else new

@@ -22,7 +22,7 @@ from dash import Input, Output, State, html, no_update
 from queries import caseload
 
 from .. import format as fmt
-from .. import security, urlstate
+from .. import urlstate
 from ..components import charts
 from ..components.breadcrumb import breadcrumb
 from ..components.section import chart_section
@@ -92,7 +92,7 @@ def layout(view) -> html.Div:
     figures = view.data.call(caseload.caseload, f)
     district = figures["districts"][0] if f.district is not None and figures["districts"] else None
     kreis_href = view.href(PATH, district=None)
-    ags = view.state.municipality
+    ags = view.municipality
     gemeinde = None
     note = None
     if district is not None and ags is not None:
@@ -155,9 +155,7 @@ def register_callbacks(app, data) -> None:
             return no_update
         if district not in known:
             return no_update
-        state = urlstate.parse(security.text_input(search), today=data.today(),
-                               min_cell=data.min_cell, districts=known)
-        return urlstate.search_for(state, district=district)
+        return urlstate.search_for(urlstate.read(data, PATH, search), district=district)
 
     @app.callback(
         Output("url", "search", allow_duplicate=True),
@@ -176,11 +174,9 @@ def register_callbacks(app, data) -> None:
             return no_update
         if municipalities.get(ags) not in known:
             return no_update
-        state = urlstate.parse(security.text_input(search), today=data.today(),
-                               min_cell=data.min_cell, districts=known,
-                               municipalities=municipalities)
         # From the Kreis level the click goes two levels down: the Gemeinde's Bezirk comes along.
-        return urlstate.search_for(state, district=municipalities[ags], municipality=ags)
+        return urlstate.search_for(urlstate.read(data, PATH, search),
+                                   district=municipalities[ags], municipality=ags)
 
 
 def district_of_click(click: dict | None) -> str | None:

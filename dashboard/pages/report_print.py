@@ -314,8 +314,8 @@ def _figures(view, fn, f=None):
 
 def _budget_blocks(view) -> list:
     # The Haushaltsjahr the Mittelabfluss page shows (its `jahr=`, else the Stichtag's year).
-    chosen, year_note = budget_page.budget_year(view.state)
-    f, k = replace(view.filter, year=chosen), view.min_cell
+    year_note = view.year_note
+    f, k = replace(view.filter, year=view.year), view.min_cell
     figures = _figures(view, budget.budget, f)
     if figures is None:
         return [error_message()]
