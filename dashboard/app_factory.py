@@ -105,8 +105,8 @@ def create_app(
     data = Data(database_url, min_cell=k, cache=cache, today=today)
     app.server.teardown_appcontext(data.close_connection)
     app.server.config["KIM_DATA"] = data  # for the WSGI side (health checks, later downloads)
-    # Download routes; the pages come back drawing download links under their charts.
-    page_list = downloads.install(app, data, page_list)
+    # Download routes, over the registry of the pages' sections (dashboard/sections.py).
+    app.server.config["KIM_SECTIONS"] = downloads.install(app, data, page_list)
 
     app.layout = frame.shell()
     _register_router(app, data, page_list)
@@ -182,7 +182,7 @@ def render(app: dash.Dash, data: Data, pages: Sequence, pathname: str | None,
         else:
             view = replace(view, pathname=page.PATH)
             try:
-                content = frame.dress(page.layout(view), view)  # display modes, chart texts
+                content = frame.dress(downloads.with_page_link(page.layout(view), view), view)
             except DataUnavailable as exc:
                 banner = database_banner(str(exc))
             except security.AccessDenied:

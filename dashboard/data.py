@@ -50,22 +50,13 @@ TIMEOUT_MESSAGE = (
 )
 
 
-# The permission (dashboard/security.py) a figure function needs; every other one needs
-# "aggregates". Checked here, where data is read, so pages, callbacks and downloads are refused
-# alike whatever their URL.
-REQUIRED_PERMISSION = {
-    "queries.caseload.caseload_by_staff": "staff_level",
-    "queries.meta.import_runs": "data_status",
-    "queries.meta.table_counts": "data_status",
-    "queries.quality.quality_warnings": "data_status",
-}
+# Which figure a role may see is decided by the section that shows it (dashboard/sections.py:
+# each Section names its permission, pages theirs); here every read needs an authenticated role
+# at all (outside a request there is none: the command line reads queries/ directly).
+READ_PERMISSION = "aggregates"
 QUALITY_WARNINGS = "queries.quality.quality_warnings"
 # Quality-warning subjects whose example identifiers are pseudonyms of people or their cases.
 PSEUDONYM_SUBJECTS = frozenset({"case", "person"})
-
-
-def required_permission(fn: Callable[..., Any]) -> str:
-    return REQUIRED_PERMISSION.get(f"{fn.__module__}.{fn.__qualname__}", "aggregates")
 
 
 class DataUnavailable(Exception):
@@ -192,9 +183,9 @@ class Data:
     def call(self, fn: Callable[..., Any], f: Filter | None = None, *args) -> Any:
         """fn(conn, f, *args) (or fn(conn, *args) when f is None), cached.
 
-        Raises security.AccessDenied when the current role lacks the function's permission
-        (before the cache is asked, so a cached result cannot leak either)."""
-        security.require(required_permission(fn))
+        Raises security.AccessDenied when there is no authenticated role (before the cache is
+        asked, so a cached result cannot leak either)."""
+        security.require(READ_PERMISSION)
         key = self._key(fn, f, args)
         # Within one request a result is taken once (the router's lookups, a View read by a
         # callback, two sections on one query) without asking the cache again.

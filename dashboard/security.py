@@ -12,8 +12,10 @@ Settings:
 Roles, each including the one before: `lenkungsgruppe` sees aggregates only (no case-manager
 level, no Datenstand page); `koordination` also drills down to case managers and sees the
 Datenstand page; `verwaltung` sees everything, including the pseudonyms named in data-quality
-warnings. Permissions are checked where data is read (dashboard/data.py) and where pages are
-routed, so a page, a callback and a download are refused alike.
+warnings. Permissions deny by default: each page and each section (dashboard/sections.py) names
+the permission it needs, checked where pages are routed and before a section reads its data, so
+a page, a callback and a download are refused alike; dashboard/data.py reads nothing without an
+authenticated role.
 """
 
 from __future__ import annotations
@@ -111,10 +113,11 @@ NO_PERMISSION_TEXT = (
 
 
 def current_role() -> str | None:
-    """The role of the request being served: None for a request nobody authenticated (refused
-    everywhere); outside any request (`kim report`, the command line) the operator's, verwaltung."""
+    """The role of the request being served; None for a request nobody authenticated and outside
+    any request (no implicit role: `kim report` and the command line read queries/ directly and
+    need none), so both are refused everywhere."""
     if not has_request_context():
-        return "verwaltung"
+        return None
     return g.get("kim_role")
 
 
