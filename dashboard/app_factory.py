@@ -31,11 +31,11 @@ from flask_caching import Cache
 
 from queries import db
 
-from . import downloads, response_cache, security, urlstate
+from . import downloads, errors, response_cache, sections, security, urlstate
 from . import layout as frame
 from . import pages as page_registry
 from .components import filterbar
-from .components.messages import database_banner, error_message, url_notes
+from .components.messages import error_message, url_notes
 from .data import Data, DataUnavailable
 from .data import cache_config as cache_settings
 
@@ -120,12 +120,13 @@ def create_app(
     # After security: requests are authenticated before a cached answer is looked up.
     response_cache.install(app, data, config)
 
-    @app.server.errorhandler(DataUnavailable)
-    def _database_away(exc: DataUnavailable):
-        # A route outside the Dash callbacks (e.g. a download) that needed the database:
-        # 503 with the German banner text, never a 500 or a trace.
-        return flask.Response(str(exc), status=503, mimetype="text/plain",
-                              headers={"Retry-After": "30"})
+    # Any route outside the Dash callbacks (a download, a probe): the one error policy, German
+    # plain text with 503 / 403 / 500, never a trace (Flask has logged the exception).
+    for error in (DataUnavailable, security.AccessDenied):
+        app.server.register_error_handler(
+            error, lambda exc: errors.as_response(exc, flask.request.path))
+    app.server.register_error_handler(
+        500, lambda _exc: errors.plain(500, security.INTERNAL_ERROR_TEXT))
 
     return app
 
@@ -164,7 +165,7 @@ def render(app: dash.Dash, data: Data, pages: Sequence, pathname: str | None,
         as_of = data.data_as_of()
     except DataUnavailable as exc:
         districts, kreis, as_of = None, None, None
-        banner = database_banner(str(exc))
+        banner = errors.on_page(exc, "the frame", whole_page=True)
     by_path = {p.PATH.strip("/"): p for p in pages}
     view = urlstate.read(data, pathname, search, relative=app.get_relative_path, paths=by_path)
     try:
@@ -183,13 +184,14 @@ def render(app: dash.Dash, data: Data, pages: Sequence, pathname: str | None,
             view = replace(view, pathname=page.PATH)
             try:
                 content = frame.dress(downloads.with_page_link(page.layout(view), view), view)
-            except DataUnavailable as exc:
-                banner = database_banner(str(exc))
-            except security.AccessDenied:
-                content = _no_permission(page)
-            except Exception:  # noqa: BLE001 - the reader gets words, the log the trace
-                log.exception("page %s failed", page.PATH)
-                content = error_message()
+            except Exception as exc:  # noqa: BLE001 - the one error policy (dashboard/errors.py)
+                shown = errors.on_page(exc, f"page {page.PATH}", whole_page=True)
+                if isinstance(exc, DataUnavailable):
+                    banner = shown
+                elif isinstance(exc, security.AccessDenied):
+                    content = _no_permission(page)
+                else:
+                    content = shown
 
     nav = frame.nav_links(
         [_RelativePage(p, app.get_relative_path(p.PATH)) for p in pages
@@ -217,6 +219,7 @@ def page_permission(page) -> str:
 
 
 def _no_permission(page) -> html.Div:
+    sections.mark_incomplete()  # a refusal is never served from the response cache
     return html.Div(
         [html.H1(page.TITLE, className="kim-page-title"),
          error_message(security.NO_PERMISSION_TEXT)],

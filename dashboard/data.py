@@ -29,7 +29,7 @@ from flask_caching import Cache
 from sqlalchemy import Connection
 from sqlalchemy import exc as sa_exc
 
-from queries import db, meta
+from queries import db, derived, meta
 from queries.filters import Filter
 
 from . import security
@@ -127,24 +127,28 @@ class Data:
         holder = flask.g if flask.has_app_context() else None
         if holder is None:
             with self.engine.connect() as conn:
+                conn.info.pop(derived.FRESH_MEMO, None)
                 yield conn
             return
         conn = holder.get("kim_connection")
         if conn is None:
             conn = self.engine.connect()
+            # The request's freshness of the derived tables, looked up once (queries/derived.py);
+            # conn.info outlives the checkout, so each request starts a new memo.
+            conn.info[derived.FRESH_MEMO] = {}
             holder.kim_connection = conn
         try:
             yield conn
         except BaseException:
             holder.pop("kim_connection", None)
-            conn.close()
+            _close(conn)
             raise
 
     def close_connection(self, _exc: BaseException | None = None) -> None:
         """Return the request's connection to the pool (Flask's teardown_appcontext)."""
         conn = flask.g.pop("kim_connection", None) if flask.has_app_context() else None
         if conn is not None:
-            conn.close()
+            _close(conn)
 
     def _run(self, fn: Callable[..., Any], *args) -> Any:
         """fn(conn, *args) in a read-only connection; database failures become DataUnavailable."""
@@ -234,6 +238,15 @@ class Data:
 
     def data_as_of(self) -> date | None:
         return self.call(meta.data_as_of)
+
+
+def _close(conn: Connection) -> None:
+    """Back to the pool without the request's memo (conn.info stays with the pooled connection)."""
+    try:
+        conn.info.pop(derived.FRESH_MEMO, None)
+    except Exception:  # noqa: BLE001 - an invalidated connection: its info goes with it
+        pass
+    conn.close()
 
 
 def _redact(fn: Callable[..., Any], value: Any) -> Any:

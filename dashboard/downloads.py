@@ -55,11 +55,11 @@ from openpyxl.utils import get_column_letter
 
 from queries import meta
 
+from . import errors, sections, security, urlstate
 from . import format as fmt
 from . import layout as frame
-from . import sections, security, urlstate
 from .components.tables import TEXT_SUFFIX, Column, suppress_count
-from .data import Data, DataUnavailable
+from .data import Data
 
 log = logging.getLogger(__name__)
 
@@ -155,23 +155,14 @@ class Refusal(Exception):
         self.text = text
 
 
-def _text(status: int, text: str) -> Response:
-    return Response(text + "\n", status=status, mimetype="text/plain",
-                    headers={"Cache-Control": "no-store"})
-
-
 def _respond(produce) -> Response:
     try:
         return produce()
     except Refusal as refusal:
-        return _text(refusal.status, refusal.text)
-    except DataUnavailable as exc:
-        return _text(503, UNAVAILABLE_PREFIX + str(exc))
-    except security.AccessDenied:
-        return _text(403, security.NO_PERMISSION_TEXT)
-    except Exception:  # noqa: BLE001 - the reader gets words, the log the trace
-        log.exception("download %s failed", request.path)
-        return _text(500, FAILED)
+        return errors.plain(refusal.status, refusal.text)
+    except Exception as exc:  # noqa: BLE001 - the one error policy (dashboard/errors.py)
+        return errors.as_response(exc, f"download {request.path}",
+                                  unavailable_prefix=UNAVAILABLE_PREFIX, unexpected=FAILED)
 
 
 @dataclass(frozen=True)

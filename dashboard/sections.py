@@ -23,9 +23,8 @@ import flask
 from dash import dcc, html
 
 from . import security, theme
-from .components.messages import error_message, no_data
+from .components.messages import no_data
 from .components.tables import Column, data_table
-from .data import DataUnavailable
 from .urlstate import View, search_for
 
 log = logging.getLogger(__name__)
@@ -211,17 +210,11 @@ def graph(graph_id: str, fig: dict, *, clickable: bool = False) -> dcc.Graph:
                      className="kim-graph kim-clickable" if clickable else "kim-graph")
 
 
-def failure(exc: BaseException, what: str) -> html.Div:
-    """The one error policy for a part of a page: the database being away goes on to the
-    router's banner; a refused permission and any other failure become German words in place
-    of this part only (the log gets the trace), and the request is marked incomplete."""
-    if isinstance(exc, DataUnavailable):
-        raise exc
-    mark_incomplete()
-    if isinstance(exc, security.AccessDenied):
-        return error_message(security.NO_PERMISSION_TEXT)
-    log.error("building %s failed", what, exc_info=exc)
-    return error_message()
+def failure(exc: BaseException, what: str):
+    """A part of a page that failed: the one error policy (dashboard/errors.py)."""
+    from . import errors  # errors marks this module's Outcome
+
+    return errors.on_page(exc, what)
 
 
 def draw(section: Section, view: View, *, link: object | None = None, clickable: bool = False,

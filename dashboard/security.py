@@ -243,17 +243,8 @@ def install(server: Flask, settings: AuthSettings, script_hashes: list[str]) -> 
     csp = content_security_policy(script_hashes)
     server.config["KIM_AUTH_SETTINGS"] = settings
 
-    @server.errorhandler(AccessDenied)
-    def _refused(exc: AccessDenied):
-        # A callback or download that reaches data the role may not see: a plain 403, no data.
-        return _deny(403, NO_PERMISSION_TEXT)
-
-    @server.errorhandler(500)
-    def _internal_error(exc):
-        # Whatever failed, the browser gets a German sentence; the log has the trace (Flask
-        # logs the original exception before calling this handler).
-        return _deny(500, INTERNAL_ERROR_TEXT)
-
+    # Refusals and failures of any route are answered by the one error policy
+    # (dashboard/errors.py, installed by the app factory).
     @server.before_request
     def _before():
         g.kim_started = time.monotonic()

@@ -236,3 +236,35 @@ def test_a_failing_section_says_so_in_german():
 
     with pytest.raises(DataUnavailable):
         chart_section("z", "Titel", away)
+
+
+def test_one_request_to_fallzahlen_checks_the_derived_tables_once(engine, db_url):
+    """Every figure function asks derived.fresh (three queries); within one request the answer
+    is looked up once. Counted with a before_cursor_execute listener on the app's engine: of
+    all statements of the request, exactly one reads derived_state."""
+    from sqlalchemy import event
+
+    from queries import derived
+
+    load_fixture(engine)
+    with engine.begin() as conn:
+        derived.rebuild_if_stale(conn)
+        assert derived.fresh(conn)  # the figures read the derived tables
+    app = create_app(database_url=db_url, min_cell=5, cache_config="null", today=TODAY)
+    data = app.server.config["KIM_DATA"]
+    statements = []
+
+    @event.listens_for(data.engine, "before_cursor_execute")
+    def count(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    out = rendered(app, "/fallzahlen", "?von=2025-01-01&bis=2025-06-30")
+    assert find(out["page"], "caseload-districts-graph") is not None
+    assert find(out["page"], "caseload-opened-closed-graph") is not None
+    state_reads = [s for s in statements if "FROM derived_state" in s]
+    assert len(state_reads) == 1, state_reads
+    # the request ran several figure functions (each would have checked on its own before)
+    assert len(statements) > 5
+    statements.clear()
+    rendered(app, "/fallzahlen", "?von=2025-01-01&bis=2025-06-30")  # the next request: anew
+    assert len([s for s in statements if "FROM derived_state" in s]) == 1

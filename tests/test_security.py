@@ -428,7 +428,7 @@ def test_a_section_without_permission_is_refused_on_the_page_and_as_download(dem
         r = client.get("/download/probe/probe-staff.csv", headers=headers, environ_base=env)
         assert r.status_code == staff_status, group
         if staff_status == 403:
-            assert r.get_data(as_text=True) == NO_PERMISSION_TEXT + "\n"
+            assert r.get_data(as_text=True) == NO_PERMISSION_TEXT
         # the page: the German refusal in place of that section only
         with app.server.test_request_context("/", headers=headers, environ_base=env):
             assert app.server.preprocess_request() is None
