@@ -6,7 +6,7 @@ many apps as they like. How a request becomes a page:
     dcc.Location (pathname, search)
       └─ router callback `render` ──> header (Kreis, Datenstand), navigation, URL notes or the
                                       database banner, filter bar, page content, tab title
-             └─ urlstate.parse(search) -> validated Filter + notes
+             └─ urlstate.read(data, pathname, search) -> the one View (Filter, notes, …)
              └─ pages.PAGES[path].layout(View) -> figures via Data.call (cached, read-only)
     filter bar / drill-down clicks ──> write `url.search` (pushState) ──> router again
 
@@ -20,6 +20,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -30,11 +31,11 @@ from flask_caching import Cache
 
 from queries import db
 
-from . import callback_guard, downloads, response_cache, security, urlstate
+from . import callback_guard, downloads, errors, response_cache, sections, security, urlstate
 from . import layout as frame
 from . import pages as page_registry
 from .components import filterbar
-from .components.messages import database_banner, error_message, url_notes
+from .components.messages import error_message, url_notes
 from .data import Data, DataUnavailable
 from .data import cache_config as cache_settings
 
@@ -104,8 +105,8 @@ def create_app(
     data = Data(database_url, min_cell=k, cache=cache, today=today)
     app.server.teardown_appcontext(data.close_connection)
     app.server.config["KIM_DATA"] = data  # for the WSGI side (health checks, later downloads)
-    # Download routes; the pages come back drawing download links under their charts.
-    page_list = downloads.install(app, data, page_list)
+    # Download routes, over the registry of the pages' sections (dashboard/sections.py).
+    app.server.config["KIM_SECTIONS"] = downloads.install(app, data, page_list)
 
     app.layout = frame.shell()
     _register_router(app, data, page_list)
@@ -120,12 +121,13 @@ def create_app(
     # After security: requests are authenticated before a cached answer is looked up.
     response_cache.install(app, data, config)
 
-    @app.server.errorhandler(DataUnavailable)
-    def _database_away(exc: DataUnavailable):
-        # A route outside the Dash callbacks (e.g. a download) that needed the database:
-        # 503 with the German banner text, never a 500 or a trace.
-        return flask.Response(str(exc), status=503, mimetype="text/plain",
-                              headers={"Retry-After": "30"})
+    # Any route outside the Dash callbacks (a download, a probe): the one error policy, German
+    # plain text with 503 / 403 / 500, never a trace (Flask has logged the exception).
+    for error in (DataUnavailable, security.AccessDenied):
+        app.server.register_error_handler(
+            error, lambda exc: errors.as_response(exc, flask.request.path))
+    app.server.register_error_handler(
+        500, lambda _exc: errors.plain(500, security.INTERNAL_ERROR_TEXT))
 
     return app
 
@@ -160,27 +162,18 @@ def render(app: dash.Dash, data: Data, pages: Sequence, pathname: str | None,
     banner = None
     try:
         districts = data.districts()
-        municipalities = data.municipality_districts()
         kreis = data.kreis_name()
         as_of = data.data_as_of()
     except DataUnavailable as exc:
-        districts, municipalities, kreis, as_of = None, None, None, None
-        banner = database_banner(str(exc))
-    known = {d["id"] for d in districts} if districts is not None else None
-    state = urlstate.parse(search, today=today, min_cell=data.min_cell, districts=known,
-                           municipalities=municipalities)
+        districts, kreis, as_of = None, None, None
+        banner = errors.on_page(exc, "the frame", whole_page=True)
     by_path = {p.PATH.strip("/"): p for p in pages}
+    view = urlstate.read(data, pathname, search, relative=app.get_relative_path, paths=by_path)
     try:
         page = by_path.get(app.strip_relative_path(pathname or "/") or "")
     except dash.exceptions.UnsupportedRelativePath:  # a path outside the app: "not found"
         page = None
-    link_search = urlstate.link_search(state)
-
-    def href(path: str, **changes) -> str | None:
-        if path.strip("/") not in by_path:
-            return None
-        query = urlstate.search_for(state, **changes) if changes else link_search
-        return app.get_relative_path(path) + query
+    link_search = urlstate.link_search(view)
 
     content = None
     if banner is None:
@@ -189,17 +182,17 @@ def render(app: dash.Dash, data: Data, pages: Sequence, pathname: str | None,
         elif not security.can(page_permission(page)):
             content = _no_permission(page)
         else:
-            view = frame.View(pathname=page.PATH, state=state, data=data,
-                              kreis_name=frame.kreis_text(kreis), href=href)
+            view = replace(view, pathname=page.PATH)
             try:
-                content = frame.dress(page.layout(view), state)  # display modes, chart texts
-            except DataUnavailable as exc:
-                banner = database_banner(str(exc))
-            except security.AccessDenied:
-                content = _no_permission(page)
-            except Exception:  # noqa: BLE001 - the reader gets words, the log the trace
-                log.exception("page %s failed", page.PATH)
-                content = error_message()
+                content = frame.dress(downloads.with_page_link(page.layout(view), view), view)
+            except Exception as exc:  # noqa: BLE001 - the one error policy (dashboard/errors.py)
+                shown = errors.on_page(exc, f"page {page.PATH}", whole_page=True)
+                if isinstance(exc, DataUnavailable):
+                    banner = shown
+                elif isinstance(exc, security.AccessDenied):
+                    content = _no_permission(page)
+                else:
+                    content = shown
 
     nav = frame.nav_links(
         [_RelativePage(p, app.get_relative_path(p.PATH)) for p in pages
@@ -207,15 +200,15 @@ def render(app: dash.Dash, data: Data, pages: Sequence, pathname: str | None,
         app.get_relative_path(page.PATH) if page else "",
         link_search,
     )
-    notes = [n for n in (banner, url_notes(state.notes)) if n is not None]
+    notes = [n for n in (banner, url_notes(view.notes)) if n is not None]
     title_page = page.TITLE if page else NOT_FOUND_TITLE
     title = " – ".join(t for t in (title_page, kreis, frame.APP_NAME) if t)
     return (
-        frame.kreis_text(kreis) if kreis else "",
+        urlstate.kreis_text(kreis) if kreis else "",
         frame.data_as_of_text(as_of) if banner is None or as_of else "",
         nav,
         notes,
-        filterbar.filter_bar(state, districts, today, as_of=as_of),
+        filterbar.filter_bar(view, districts, today, as_of=as_of),
         content,
         title,
     )
@@ -227,6 +220,7 @@ def page_permission(page) -> str:
 
 
 def _no_permission(page) -> html.Div:
+    sections.mark_incomplete()  # a refusal is never served from the response cache
     return html.Div(
         [html.H1(page.TITLE, className="kim-page-title"),
          error_message(security.NO_PERMISSION_TEXT)],

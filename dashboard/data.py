@@ -33,7 +33,7 @@ from flask_caching import Cache
 from sqlalchemy import Connection
 from sqlalchemy import exc as sa_exc
 
-from queries import db, meta
+from queries import db, derived, meta
 from queries.filters import Filter
 
 from . import security
@@ -57,22 +57,13 @@ TIMEOUT_MESSAGE = (
 )
 
 
-# The permission (dashboard/security.py) a figure function needs; every other one needs
-# "aggregates". Checked here, where data is read, so pages, callbacks and downloads are refused
-# alike whatever their URL.
-REQUIRED_PERMISSION = {
-    "queries.caseload.caseload_by_staff": "staff_level",
-    "queries.meta.import_runs": "data_status",
-    "queries.meta.table_counts": "data_status",
-    "queries.quality.quality_warnings": "data_status",
-}
+# Which figure a role may see is decided by the section that shows it (dashboard/sections.py:
+# each Section names its permission, pages theirs); here every read needs an authenticated role
+# at all (outside a request there is none: the command line reads queries/ directly).
+READ_PERMISSION = "aggregates"
 QUALITY_WARNINGS = "queries.quality.quality_warnings"
 # Quality-warning subjects whose example identifiers are pseudonyms of people or their cases.
 PSEUDONYM_SUBJECTS = frozenset({"case", "person"})
-
-
-def required_permission(fn: Callable[..., Any]) -> str:
-    return REQUIRED_PERMISSION.get(f"{fn.__module__}.{fn.__qualname__}", "aggregates")
 
 
 class DataUnavailable(Exception):
@@ -150,24 +141,28 @@ class Data:
         holder = flask.g if flask.has_app_context() else None
         if holder is None:
             with self.engine.connect() as conn:
+                conn.info.pop(derived.FRESH_MEMO, None)
                 yield conn
             return
         conn = holder.get("kim_connection")
         if conn is None:
             conn = self.engine.connect()
+            # The request's freshness of the derived tables, looked up once (queries/derived.py);
+            # conn.info outlives the checkout, so each request starts a new memo.
+            conn.info[derived.FRESH_MEMO] = {}
             holder.kim_connection = conn
         try:
             yield conn
         except BaseException:
             holder.pop("kim_connection", None)
-            conn.close()
+            _close(conn)
             raise
 
     def close_connection(self, _exc: BaseException | None = None) -> None:
         """Return the request's connection to the pool (Flask's teardown_appcontext)."""
         conn = flask.g.pop("kim_connection", None) if flask.has_app_context() else None
         if conn is not None:
-            conn.close()
+            _close(conn)
 
     def _run(self, fn: Callable[..., Any], *args) -> Any:
         """fn(conn, *args) in a read-only connection; database failures become DataUnavailable."""
@@ -207,16 +202,23 @@ class Data:
     def call(self, fn: Callable[..., Any], f: Filter | None = None, *args) -> Any:
         """fn(conn, f, *args) (or fn(conn, *args) when f is None), cached.
 
-        Raises security.AccessDenied when the current role lacks the function's permission
-        (before the cache is asked, so a cached result cannot leak either)."""
-        security.require(required_permission(fn))
+        Raises security.AccessDenied when there is no authenticated role (before the cache is
+        asked, so a cached result cannot leak either)."""
+        security.require(READ_PERMISSION)
         key = self._key(fn, f, args)
+        # Within one request a result is taken once (the router's lookups, a View read by a
+        # callback, two sections on one query) without asking the cache again.
+        memo = flask.g.setdefault("kim_memo", {}) if flask.has_app_context() else {}
+        if key in memo:
+            return _redact(fn, memo[key])
         hit = self._cache_get(key)
         if hit is not None:
+            memo[key] = hit[0]
             return _redact(fn, hit[0])
         call_args = args if f is None else (f, *args)
         value = self._run(fn, *call_args)
         self._cache_set(key, (value,))
+        memo[key] = value
         return _redact(fn, value)
 
     def _key(self, fn: Callable[..., Any], f: Filter | None, args: tuple) -> str:
@@ -251,6 +253,15 @@ class Data:
 
     def data_as_of(self) -> date | None:
         return self.call(meta.data_as_of)
+
+
+def _close(conn: Connection) -> None:
+    """Back to the pool without the request's memo (conn.info stays with the pooled connection)."""
+    try:
+        conn.info.pop(derived.FRESH_MEMO, None)
+    except Exception:  # noqa: BLE001 - an invalidated connection: its info goes with it
+        pass
+    conn.close()
 
 
 def _redact(fn: Callable[..., Any], value: Any) -> Any:

@@ -8,14 +8,14 @@ Routes (under the app's URL prefix; the query string is the page's, e.g. ?von=�
 <page> is the page's path without slashes ("fallzahlen", "budget", …; the Überblick is
 "ueberblick"), <section> the id of its chart section ("caseload-municipalities").
 
-How a download gets exactly the page's numbers: the route parses the query with urlstate.parse
-(unknown or broken parameters fall back to the defaults, as on the page), draws the page with its
-own `layout(view)` under the request's role, and takes the table the section recorded while it
-was drawn (components/section.py `collecting`): the same dash-ag-grid rows the browser gets,
-with their `Column`s. Data is read through dashboard/data.py (cache, read-only engine, role check
-in Data.call). A page the role may not open, or a section whose data it may not read, is refused
-with 403; an unknown page or section, or one that has no table in this view, with 404; a database
-that cannot be reached with 503; German plain text every time, never a traceback.
+How a download gets exactly the page's numbers: the route reads the View with urlstate.read
+(unknown or broken parameters fall back to the defaults, as on the page) and asks the app's
+registry of sections (dashboard/sections.py) for the section's `table(section, view)`: the same
+rows and `Column`s the page's grid is drawn from, from the same queries/ call through
+dashboard/data.py (cache, read-only engine). Permissions deny by default: a page the role may not
+open, or a section whose permission it lacks, is refused with 403 before anything is read; a
+section no page registers, or one its page does not show in this view, with 404 (no data: 404
+too); a database that cannot be reached with 503; German plain text every time, never a traceback.
 
 CSV (for German Excel): UTF-8 with BOM, ";" between fields, CRLF line ends, the German column
 headers, decimal comma without thousands separators. Counts are whole numbers, a suppressed count
@@ -55,25 +55,17 @@ from openpyxl.utils import get_column_letter
 
 from queries import meta
 
+from . import errors, sections, security, urlstate
 from . import format as fmt
 from . import layout as frame
-from . import security, urlstate
-from .components import section
-from .components.tables import GRID_CAPTION, GRID_COLUMNS, TEXT_SUFFIX, Column, suppress_count
-from .data import Data, DataUnavailable
+from .components.tables import TEXT_SUFFIX, Column, suppress_count
+from .data import Data
 
 log = logging.getLogger(__name__)
 
-OVERVIEW_SLUG = "ueberblick"
+OVERVIEW_SLUG = sections.OVERVIEW_SLUG
 # A page's query string is short (dates, a district id, a few flags); a longer one is refused.
 MAX_QUERY_LENGTH = 2048
-
-# Sections that a page leaves out altogether for a role without the permission (rather than
-# drawing them with a refusal): asking for their download is then answered 403, not 404.
-SECTION_PERMISSIONS = {
-    ("fallzahlen", "caseload-staff"): "staff_level",
-    ("fallzahlen", "caseload-municipality-staff"): "staff_level",
-}
 
 CSV_MIMETYPE = "text/csv; charset=utf-8"
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -105,7 +97,7 @@ HEADER_FILL = PatternFill("solid", fgColor="DDE6F0")
 
 
 def page_slug(page) -> str:
-    return page.PATH.strip("/").replace("/", "-") or OVERVIEW_SLUG
+    return sections.page_slug(page.PATH)
 
 
 def _permission(page) -> str:
@@ -113,62 +105,42 @@ def _permission(page) -> str:
     return getattr(page, "PERMISSION", "aggregates")
 
 
-# --- installing: the routes, and the links on every page -----------------------------------------
+# --- installing: the routes, and the page's "all tables" link ------------------------------------
 
 
-def install(app: dash.Dash, data: Data, pages: Sequence) -> tuple:
-    """Add the download routes to the app's server; return the pages, each drawing its sections
-    with download links (hand these to the router)."""
+def install(app: dash.Dash, data: Data, pages: Sequence) -> sections.Registry:
+    """Add the download routes to the app's server; return the app's registry of sections."""
     by_slug = {page_slug(p): p for p in pages}
+    registry = sections.Registry(pages)
     prefix = app.config.routes_pathname_prefix or "/"
     server = app.server
 
     def table(slug: str, name: str):
-        return _respond(lambda: _table_download(app, data, by_slug, slug, name))
+        return _respond(lambda: _table_download(app, data, registry, by_slug, slug, name))
 
     def whole_page(name: str):
-        return _respond(lambda: _page_download(app, data, by_slug, name))
+        return _respond(lambda: _page_download(app, data, registry, by_slug, name))
 
     server.add_url_rule(f"{prefix}download/<slug>/<name>", "kim_download_table", table,
                         methods=["GET"])
     server.add_url_rule(f"{prefix}download/<name>", "kim_download_page", whole_page,
                         methods=["GET"])
-    return tuple(LinkedPage(p, app.get_relative_path(f"/download/{page_slug(p)}"))
-                 for p in pages)
+    return registry
 
 
-class LinkedPage:
-    """A page module whose sections get download links carrying the current view's query; every
-    other attribute is the module's."""
-
-    def __init__(self, page, download_base: str):
-        self._page = page
-        self._download_base = download_base
-
-    def __getattr__(self, name):
-        return getattr(self._page, name)
-
-    def __repr__(self) -> str:
-        return f"LinkedPage({self._page.__name__})"
-
-    def layout(self, view):
-        search = urlstate.search_for(view.state)
-        base = self._download_base
-
-        def link(section_id: str, ext: str) -> str:
-            return f"{base}/{section_id}.{ext}{search}"
-
-        with section.collecting(link) as collector:
-            content = self._page.layout(view)
-        tables = [r for r in collector.records.values() if r.grid is not None]
-        if content is None or len(tables) < 2:
-            return content
-        return html.Div([content, html.Div(
-            html.A(f"Alle Tabellen dieser Seite als Excel-Datei ({len(_distinct(tables))} "
-                   "Tabellenblätter)", href=f"{base}.xlsx{search}", download="",
-                   id="kim-download-all", className="kim-download-link"),
-            className=f"{section.DOWNLOADS_CLASS} kim-downloads-page",
-        )])
+def with_page_link(content, view):
+    """The page `content` and, when it drew two tables or more, the link to all of them as one
+    workbook (the request's sections.Outcome says what was drawn)."""
+    drawn = sections.outcome().tables
+    if content is None or sum(len(ids) for ids in drawn.values()) < 2:
+        return content
+    href = view.relative(f"/download/{sections.page_slug(view.pathname)}.xlsx")
+    return html.Div([content, html.Div(
+        html.A(f"Alle Tabellen dieser Seite als Excel-Datei ({len(drawn)} Tabellenblätter)",
+               href=href + urlstate.search_for(view), download="", id="kim-download-all",
+               className="kim-download-link"),
+        className=f"{sections.DOWNLOADS_CLASS} kim-downloads-page",
+    )])
 
 
 # --- the routes ----------------------------------------------------------------------------------
@@ -183,33 +155,23 @@ class Refusal(Exception):
         self.text = text
 
 
-def _text(status: int, text: str) -> Response:
-    return Response(text + "\n", status=status, mimetype="text/plain",
-                    headers={"Cache-Control": "no-store"})
-
-
 def _respond(produce) -> Response:
     try:
         return produce()
     except Refusal as refusal:
-        return _text(refusal.status, refusal.text)
-    except DataUnavailable as exc:
-        return _text(503, UNAVAILABLE_PREFIX + str(exc))
-    except security.AccessDenied:
-        return _text(403, security.NO_PERMISSION_TEXT)
-    except Exception:  # noqa: BLE001 - the reader gets words, the log the trace
-        log.exception("download %s failed", request.path)
-        return _text(500, FAILED)
+        return errors.plain(refusal.status, refusal.text)
+    except Exception as exc:  # noqa: BLE001 - the one error policy (dashboard/errors.py)
+        return errors.as_response(exc, f"download {request.path}",
+                                  unavailable_prefix=UNAVAILABLE_PREFIX, unexpected=FAILED)
 
 
 @dataclass(frozen=True)
 class Drawing:
-    """A page drawn for a download: its view, its sections' records, and the header facts."""
+    """The view of a download and the header facts of its sheets."""
 
     page: object
     slug: str
-    state: urlstate.UrlState
-    records: dict
+    state: urlstate.View
     kreis: str
     district_name: str | None
     as_of: date | None
@@ -218,7 +180,7 @@ class Drawing:
     municipality: str | None = None
 
 
-def _draw(app: dash.Dash, data: Data, by_slug: dict, slug: str) -> Drawing:
+def _view(app: dash.Dash, data: Data, by_slug: dict, slug: str) -> Drawing:
     page = by_slug.get(slug)
     if page is None:
         raise Refusal(404, NOT_FOUND_PAGE)
@@ -230,32 +192,16 @@ def _draw(app: dash.Dash, data: Data, by_slug: dict, slug: str) -> Drawing:
     districts = data.districts()
     kreis = data.kreis_name()
     as_of = data.data_as_of()
-    state = urlstate.parse("?" + query, today=data.today(), min_cell=data.min_cell,
-                           districts={d["id"] for d in districts},
-                           municipalities=data.municipality_districts())
-    link_search = urlstate.link_search(state)
-
-    def href(path: str, **changes) -> str | None:
-        if path.strip("/") not in {p.PATH.strip("/") for p in by_slug.values()}:
-            return None
-        query = urlstate.search_for(state, **changes) if changes else link_search
-        return app.get_relative_path(path) + query
-
-    view = frame.View(pathname=page.PATH, state=state, data=data,
-                      kreis_name=frame.kreis_text(kreis), href=href)
-    with section.collecting() as collector:
-        page.layout(view)
+    view = urlstate.read(data, page.PATH, "?" + query, relative=app.get_relative_path,
+                         paths={p.PATH for p in by_slug.values()})
     names = {d["id"]: d["name"] for d in districts}
-    year = None
-    if callable(getattr(page, "budget_year", None)):
-        year = page.budget_year(state)[0] or state.filter.as_of.year
+    year = view.budget_year if getattr(page, "BUDGET_YEAR", False) else None
     municipality = None
-    if state.municipality and getattr(page, "MUNICIPALITY_LEVEL", False):
+    if view.municipality and getattr(page, "MUNICIPALITY_LEVEL", False):
         gemeinden = {m["ags"]: m["name"] for m in data.call(meta.municipalities)}
-        municipality = f"{gemeinden.get(state.municipality, '?')} ({state.municipality})"
-    return Drawing(page=page, slug=slug, state=state, records=collector.records,
-                   kreis=frame.kreis_text(kreis),
-                   district_name=names.get(state.filter.district, state.filter.district),
+        municipality = f"{gemeinden.get(view.municipality, '?')} ({view.municipality})"
+    return Drawing(page=page, slug=slug, state=view, kreis=urlstate.kreis_text(kreis),
+                   district_name=names.get(view.filter.district, view.filter.district),
                    as_of=as_of, budget_year=year, municipality=municipality)
 
 
@@ -266,27 +212,31 @@ def _split(name: str) -> tuple[str, str]:
     return stem, ext.lower()
 
 
-def _table_download(app, data, by_slug, slug: str, name: str) -> Response:
+def _table_download(app, data, registry, by_slug, slug: str, name: str) -> Response:
     section_id, ext = _split(name)
-    if slug not in by_slug:
+    page = by_slug.get(slug)
+    if page is None:
         raise Refusal(404, NOT_FOUND_PAGE)
     if ext not in ("csv", "xlsx"):
         raise Refusal(404, NOT_FOUND_FORMAT.format(ext=ext[:20]))
-    needed = SECTION_PERMISSIONS.get((slug, section_id))
-    if needed is not None and not security.can(needed):
+    if not security.can(_permission(page)):
         raise Refusal(403, security.NO_PERMISSION_TEXT)
-    drawing = _draw(app, data, by_slug, slug)
-    record = drawing.records.get(section_id)
-    if record is None:
+    try:
+        found = registry.get(page.PATH, section_id)
+    except sections.UnknownSection:
         raise Refusal(404, NOT_FOUND_SECTION.format(section=section_id[:40],
-                                                    page=drawing.page.TITLE))
-    if record.status == section.DENIED:
+                                                    page=page.TITLE)) from None
+    # deny by default: the section's permission before anything of the view is read
+    if not security.can(found.permission):
         raise Refusal(403, security.NO_PERMISSION_TEXT)
-    if record.status == section.FAILED:
-        raise Refusal(500, FAILED)
-    if record.grid is None:
+    drawing = _view(app, data, by_slug, slug)
+    try:
+        table = sections.table(found, drawing.state)
+    except sections.NotInView:
+        raise Refusal(404, NOT_FOUND_SECTION.format(section=section_id[:40],
+                                                    page=page.TITLE)) from None
+    if table is None:
         raise Refusal(404, NO_DATA)
-    table = grid_table(record.grid, record.title)
     f = drawing.state.filter
     filename = file_name(slug, section_id, f.period_from, f.period_to, ext,
                          _level(drawing))
@@ -298,20 +248,26 @@ def _table_download(app, data, by_slug, slug: str, name: str) -> Response:
     return _file(_xlsx_bytes(book), XLSX_MIMETYPE, filename)
 
 
-def _page_download(app, data, by_slug, name: str) -> Response:
+def _page_download(app, data, registry, by_slug, name: str) -> Response:
     slug, ext = _split(name)
     if slug not in by_slug:
         raise Refusal(404, NOT_FOUND_PAGE)
     if ext != "xlsx":
         raise Refusal(404, NOT_FOUND_FORMAT.format(ext=ext[:20]))
-    drawing = _draw(app, data, by_slug, slug)
-    records = [r for r in drawing.records.values() if r.grid is not None]
-    if not records:
+    drawing = _view(app, data, by_slug, slug)
+    tables: dict[str, sections.Table] = {}  # one sheet per table (two charts may share one)
+    for found in registry.of_page(drawing.page.PATH):
+        if not security.can(found.permission) or not found.applies(drawing.state):
+            continue
+        table = sections.table(found, drawing.state)
+        if table is not None:
+            tables.setdefault(table.key, table)
+    if not tables:
         raise Refusal(404, NO_TABLES.format(page=drawing.page.TITLE))
     book = Workbook()
     book.remove(book.active)
-    for record in _distinct(records):
-        write_sheet(book, grid_table(record.grid, record.title), drawing, data.min_cell)
+    for table in tables.values():
+        write_sheet(book, table, drawing, data.min_cell)
     f = drawing.state.filter
     filename = file_name(slug, "alle-tabellen", f.period_from, f.period_to, "xlsx",
                          _level(drawing))
@@ -321,16 +277,6 @@ def _page_download(app, data, by_slug, name: str) -> Response:
 def _level(drawing: Drawing) -> str | None:
     """The AGS for file names at the Gemeinde level (two Gemeinden, two names)."""
     return drawing.state.municipality if drawing.municipality else None
-
-
-def _distinct(records: list) -> list:
-    """One record per grid (two charts may share one table)."""
-    seen, out = set(), []
-    for r in records:
-        if id(r.grid) not in seen:
-            seen.add(id(r.grid))
-            out.append(r)
-    return out
 
 
 def _file(body: bytes, mimetype: str, filename: str) -> Response:
@@ -350,24 +296,7 @@ def file_name(slug: str, section_id: str, first: date, last: date, ext: str,
 # --- the table behind a grid ---------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Table:
-    title: str          # the caption of the grid (else the section heading)
-    columns: tuple[Column, ...]
-    rows: tuple[dict, ...]
-
-
-def grid_table(grid, title: str) -> Table:
-    """The columns and rows of a dash-ag-grid made by components.tables.data_table (a grid made
-    otherwise is read column by column as the text it shows)."""
-    rows = tuple(grid.rowData or ())
-    columns = getattr(grid, GRID_COLUMNS, None)
-    if columns is None:
-        columns = tuple(Column(d["field"] + TEXT_SUFFIX if rows and d["field"] + TEXT_SUFFIX
-                               in rows[0] else d["field"], d.get("headerName") or d["field"])
-                        for d in grid.columnDefs or ())
-    return Table(title=getattr(grid, GRID_CAPTION, None) or title, columns=tuple(columns),
-                 rows=rows)
+Table = sections.Table
 
 
 def _decimal_text(value, decimals: int) -> str:

@@ -1,16 +1,15 @@
 """The frame around every page: header (Kreis, Datenstand), navigation, notes, filter bar, content.
 
 The frame is static; the router callback in app_factory fills its slots (ids below) from the URL
-on every navigation. `View` is what a page's `layout(view)` receives; `dress(content, state)`
-then applies the display modes of the URL (presentation, high contrast) to every chart of the
-page and gives each chart a text description for screen readers. The header's switches for the
-two modes are wired in assets/kim-display.js.
+on every navigation. A page's `layout(view)` receives the request's urlstate.View;
+`dress(content, view)` then applies the display modes of the URL (presentation, high contrast)
+to every chart of the page and gives each chart a text description for screen readers. The
+header's switches for the two modes are wired in assets/kim-display.js.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from datetime import date
 
 import dash_bootstrap_components as dbc
@@ -18,8 +17,7 @@ from dash import dcc, html
 
 from . import format as fmt
 from . import theme
-from .data import Data
-from .urlstate import UrlState
+from .urlstate import View
 
 URL_ID = "url"
 TITLE_STORE_ID = "kim-title"
@@ -38,27 +36,6 @@ PRESENTATION_BUTTON_ID = "kim-presentation-toggle"
 CONTRAST_BUTTON_ID = "kim-contrast-toggle"
 # Height of a small chart (a section with class "kim-small") in presentation mode.
 PRESENTATION_SMALL_HEIGHT = 220
-
-
-@dataclass(frozen=True)
-class View:
-    """Everything a page needs to draw itself for one URL."""
-
-    pathname: str
-    state: UrlState
-    data: Data
-    kreis_name: str
-    # href(path, **changes) -> a link to another page (or the same one with changed filters)
-    # carrying the current view; None when no page has that path (yet).
-    href: Callable[..., str | None]
-
-    @property
-    def filter(self):
-        return self.state.filter
-
-    @property
-    def min_cell(self) -> int:
-        return self.state.filter.min_cell
 
 
 def shell() -> html.Div:
@@ -131,10 +108,6 @@ def shell() -> html.Div:
     )
 
 
-def kreis_text(name: str | None) -> str:
-    return name or "Kreis unbekannt"
-
-
 def data_as_of_text(day: date | None) -> str:
     if day is None:
         return "Datenstand: noch kein Import"
@@ -178,7 +151,7 @@ def display_switches() -> html.Div:
 # -- the display modes applied to a page ---------------------------------------------------
 
 
-def dress(content, state: UrlState):
+def dress(content, state: View):
     """The page `content` for the display modes of `state`, and every chart made accessible.
 
     Each dcc.Graph's figure is adapted to the modes (theme.adapt_figure), gets the mode's config
@@ -217,7 +190,7 @@ def _text(children) -> str:
     return _text(getattr(children, "children", None))
 
 
-def _dress(node, state: UrlState, title: str | None, seen: list[int]):
+def _dress(node, state: View, title: str | None, seen: list[int]):
     if isinstance(node, list | tuple):
         return [_dress(n, state, title, seen) for n in node]
     if isinstance(node, dcc.Graph):
@@ -245,7 +218,7 @@ def _shrink_graphs(node) -> None:
             _shrink_graphs(child)
 
 
-def _accessible_graph(graph: dcc.Graph, state: UrlState, title: str | None,
+def _accessible_graph(graph: dcc.Graph, state: View, title: str | None,
                       number: int) -> html.Div:
     from .components.charts import describe  # components import layout's siblings only
 

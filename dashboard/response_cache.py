@@ -12,9 +12,10 @@ before this module sees it). Three things:
        and the code (a digest of dashboard/ and queries/ and the Dash version, so a deployment
        with changed pages never gets answers built by the old code from a shared Redis).
    The value is the response body, gzip-compressed (it is sent as it is to a browser that accepts
-   gzip, which they all do). Only complete answers are stored: status 200 and no database banner
-   (`kim-db-banner`) and no figure that failed (`kim-error`), so a passing outage or a broken
-   figure is never served again from the cache. The whole body is the key: a forged body can only
+   gzip, which they all do). Only complete answers are stored: status 200 and an Outcome
+   (dashboard/sections.py) that no failure marked incomplete (the database banner, a figure
+   that failed, a refusal; dashboard/errors.py), so a passing outage or a broken figure is
+   never served again from the cache. The whole body is the key: a forged body can only
    ever produce the entry for that exact body, never the answer to another request, and an
    entry holds exactly what the uncached app returned for those inputs and that role.
    The cache is Flask-Caching's, configured like the query cache in dashboard/data.py (KIM_CACHE:
@@ -48,7 +49,7 @@ from dash.fingerprint import check_fingerprint
 from flask_caching import Cache
 from flask_compress import Compress
 
-from . import security
+from . import sections, security
 from .data import CACHE_TIMEOUT, Data, DataUnavailable
 
 log = logging.getLogger(__name__)
@@ -62,8 +63,6 @@ MAX_CACHED_BYTES = 2 * 1024 * 1024
 # Request bodies larger than this are passed through uncached.
 MAX_KEY_BODY = 256 * 1024
 GZIP_LEVEL = 6
-# Markers of an incomplete answer: the database banner and a figure replaced by an error.
-INCOMPLETE_MARKERS = (b'"kim-db-banner"', b"kim-error")
 BUNDLE_CACHE_CONTROL = "public, max-age=31536000, immutable"
 STATIC_LRU_SIZE = 48
 
@@ -167,7 +166,9 @@ class ResponseCache:
         if response.mimetype != "application/json" or "Content-Encoding" in response.headers:
             return response
         body = response.get_data()
-        if len(body) > MAX_CACHED_BYTES or any(m in body for m in INCOMPLETE_MARKERS):
+        # The outcome decides, not the bytes: a request whose drawing failed anywhere (a section,
+        # the banner, a refusal) marked its Outcome incomplete (dashboard/errors.py).
+        if len(body) > MAX_CACHED_BYTES or sections.outcome().incomplete:
             return response
         packed = gzip.compress(body, GZIP_LEVEL, mtime=0)
         self.set(key, packed)

@@ -16,8 +16,10 @@ Settings:
 Roles, each including the one before: `lenkungsgruppe` sees aggregates only (no case-manager
 level, no Datenstand page); `koordination` also drills down to case managers and sees the
 Datenstand page; `verwaltung` sees everything, including the pseudonyms named in data-quality
-warnings. Permissions are checked where data is read (dashboard/data.py) and where pages are
-routed, so a page, a callback and a download are refused alike.
+warnings. Permissions deny by default: each page and each section (dashboard/sections.py) names
+the permission it needs, checked where pages are routed and before a section reads its data, so
+a page, a callback and a download are refused alike; dashboard/data.py reads nothing without an
+authenticated role.
 
 `basic` checks the password (scrypt, deliberately slow) once: the answer carries a signed session
 cookie (Flask's session: user, a fingerprint of the stored hash, the time of sign-in), and later
@@ -142,10 +144,11 @@ NO_PERMISSION_TEXT = (
 
 
 def current_role() -> str | None:
-    """The role of the request being served: None for a request nobody authenticated (refused
-    everywhere); outside any request (`kim report`, the command line) the operator's, verwaltung."""
+    """The role of the request being served; None for a request nobody authenticated and outside
+    any request (no implicit role: `kim report` and the command line read queries/ directly and
+    need none), so both are refused everywhere."""
     if not has_request_context():
-        return "verwaltung"
+        return None
     return g.get("kim_role")
 
 
@@ -413,17 +416,8 @@ def install(server: Flask, settings: AuthSettings, script_hashes: list[str]) -> 
     if settings.mode == "basic":
         _install_session(server, settings)
 
-    @server.errorhandler(AccessDenied)
-    def _refused(exc: AccessDenied):
-        # A callback or download that reaches data the role may not see: a plain 403, no data.
-        return _deny(403, NO_PERMISSION_TEXT)
-
-    @server.errorhandler(500)
-    def _internal_error(exc):
-        # Whatever failed, the browser gets a German sentence; the log has the trace (Flask
-        # logs the original exception before calling this handler).
-        return _deny(500, INTERNAL_ERROR_TEXT)
-
+    # Refusals and failures of any route are answered by the one error policy
+    # (dashboard/errors.py, installed by the app factory).
     @server.before_request
     def _before():
         g.kim_started = time.monotonic()

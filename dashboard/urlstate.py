@@ -1,5 +1,6 @@
-"""The view's state in the URL query string: parse it into a validated Filter (with German notes
-for whatever was rejected) and write it back.
+"""The one View of a request: everything the URL asks for (pathname and query string), parsed once
+and validated here, with German notes for whatever was rejected; and the only place that writes
+a URL back (`search_for`, `link_search`, `View.href`). Nothing else reads the query string.
 
 Parameters (all optional):
     von=YYYY-MM-DD   first day of the period (DD.MM.YYYY is accepted too)
@@ -15,10 +16,17 @@ Parameters (all optional):
     praesentation=1  presentation mode (projector: large type, arrow keys step through pages);
                      0 or empty: off
     kontrast=hoch    the high-contrast theme; normal or empty: the normal one
+    jahr=YYYY        the Haushaltsjahr of the budget page (YEAR_MIN–YEAR_MAX; default: the year of
+                     the Stichtag); an unusable value gives `year_note`, shown by the budget page
+                     and the print report only
+    folie=N          reserved for the slide deck: the slide number (1–SLIDE_MAX)
 The two display parameters are validated here and, when valid and switched on, kept in
-`extra` in their canonical form ("1", "hoch"), so every link built from a state carries them
-(the mode survives navigation). Every other parameter (e.g. the budget page's `jahr`) is kept
-as it is and written back unchanged, so pages can define their own without touching this module.
+`extra` in their canonical form ("1", "hoch"), so every link built from a view carries them
+(the mode survives navigation), as does a valid slide number. `jahr` and every unknown parameter
+are kept as they are and written back unchanged.
+
+`read(data, pathname, search)` is the entry point for the router, callbacks and downloads: it
+looks up the known districts and Gemeinden (None while the database is away) and parses.
 
 The default is the current calendar year up to today. A value that cannot be used is dropped
 and its part of the view falls back to the default; the note says so in German. K (min_cell) is a
@@ -29,7 +37,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Collection, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from urllib.parse import parse_qsl, urlencode
 
@@ -44,6 +52,8 @@ PARAM_DISTRICT = "bezirk"
 PARAM_MUNICIPALITY = "gemeinde"
 PARAM_PRESENTATION = "praesentation"
 PARAM_CONTRAST = "kontrast"
+PARAM_YEAR = "jahr"
+PARAM_SLIDE = "folie"
 KNOWN_PARAMS = (PARAM_FROM, PARAM_TO, PARAM_DISTRICT, PARAM_MUNICIPALITY)
 DISPLAY_PARAMS = (PARAM_PRESENTATION, PARAM_CONTRAST)
 PRESENTATION_ON = "1"
@@ -58,6 +68,12 @@ _DISPLAY_REJECTED = {
     PARAM_PRESENTATION: "„praesentation“ (erlaubt: 1 oder 0); die Präsentationsansicht bleibt aus",
     PARAM_CONTRAST: "„kontrast“ (erlaubt: hoch oder normal); es gilt die normale Darstellung",
 }
+
+# The one set of bounds of the Haushaltsjahr (URL, year select, callback): from the programme's
+# start to the last year a Filter accepts.
+YEAR_MIN = filters.PROGRAMME_START.year
+YEAR_MAX = filters.LATEST.year
+SLIDE_MAX = 99
 
 # Longest value worth reading: a date has 10 characters, an identifier at most 64 (DATA_MODEL.md).
 MAX_VALUE_LENGTH = 64
@@ -86,21 +102,41 @@ PRESETS: dict[str, tuple[str, Callable[[date], Filter] | None]] = {
 
 
 @dataclass(frozen=True)
-class UrlState:
-    """What a URL asks for, after validation."""
+class View:
+    """What one URL asks for, after validation, and the request it is drawn in."""
 
     filter: Filter
     notes: tuple[str, ...] = ()
-    # Parameters this module does not know, kept in their order for writing back.
+    # Parameters written back as they came (display modes canonical, `jahr`, unknown ones).
     extra: tuple[tuple[str, str], ...] = field(default_factory=tuple)
     # Whether the URL named any of von/bis/bezirk/gemeinde (False: the plain default view).
     explicit: bool = False
     # The municipality (AGS) of the drill-down level below the district; only with a district.
     municipality: str | None = None
+    # The Haushaltsjahr asked for by `jahr` (None: the Stichtag's), and a note if unusable.
+    year: int | None = None
+    year_note: str | None = None
+    slide: int | None = None
+    pathname: str = "/"
+    # The request around the URL (not part of it): data access, the Kreis' name, the app's
+    # relative paths and the paths of its pages (href gives None for any other).
+    data: object = field(default=None, compare=False, repr=False)
+    kreis_name: str = ""
+    relative: Callable[[str], str] = field(default=lambda path: path, compare=False, repr=False)
+    paths: frozenset[str] | None = field(default=None, compare=False, repr=False)
 
     @property
     def district(self) -> str | None:
         return self.filter.district
+
+    @property
+    def min_cell(self) -> int:
+        return self.filter.min_cell
+
+    @property
+    def budget_year(self) -> int:
+        """The Haushaltsjahr shown: `jahr`, else the year of the Stichtag."""
+        return self.year or self.filter.as_of.year
 
     @property
     def presentation(self) -> bool:
@@ -111,6 +147,39 @@ class UrlState:
     def high_contrast(self) -> bool:
         """The high-contrast theme (`kontrast=hoch`)."""
         return (PARAM_CONTRAST, CONTRAST_HIGH) in self.extra
+
+    def href(self, path: str, **changes) -> str | None:
+        """A link to the page `path` carrying this view (with `changes` as in search_for); None
+        when the app has no page there (yet)."""
+        if self.paths is not None and path.strip("/") not in self.paths:
+            return None
+        return self.relative(path) + (search_for(self, **changes) if changes
+                                      else link_search(self))
+
+
+def kreis_text(name: str | None) -> str:
+    return name or "Kreis unbekannt"
+
+
+def read(data, pathname: str | None, search: object, *,
+         relative: Callable[[str], str] | None = None,
+         paths: Collection[str] | None = None) -> View:
+    """The View of a request: the URL parsed against the districts and Gemeinden the database
+    knows (while it is away: checked by syntax only, the router shows the banner)."""
+    from .data import DataUnavailable  # data imports nothing of ours; kept local for clarity
+
+    try:
+        districts = {d["id"] for d in data.districts()}
+        municipalities = data.municipality_districts()
+        kreis = data.kreis_name()
+    except DataUnavailable:
+        districts = municipalities = kreis = None
+    view = parse(search if isinstance(search, str) else None,
+                 today=data.today(), min_cell=data.min_cell, districts=districts,
+                 municipalities=municipalities)
+    return replace(view, pathname=pathname if isinstance(pathname, str) else "/", data=data,
+                   kreis_name=kreis_text(kreis), relative=relative or (lambda path: path),
+                   paths=frozenset(p.strip("/") for p in paths) if paths is not None else None)
 
 
 def preset_period(preset: str, today: date) -> tuple[date, date]:
@@ -157,8 +226,8 @@ def parse(
     min_cell: int,
     districts: Collection[str] | None = None,
     municipalities: Mapping[str, str | None] | None = None,
-) -> UrlState:
-    """Read a query string ("?von=…&bis=…&bezirk=…") into a UrlState.
+) -> View:
+    """Read a query string ("?von=…&bis=…&bezirk=…") into a View (without its request).
 
     `districts` are the known district ids; None when they cannot be looked up (the database is
     away), in which case a syntactically sound id is kept. `municipalities` maps each known AGS
@@ -170,7 +239,20 @@ def parse(
     extra: list[tuple[str, str]] = []
     notes: list[str] = []
     seen_display: set[str] = set()
+    year_raw: str | None = None
+    slide: int | None = None
     for key, value in parse_qsl((search or "").lstrip("?"), keep_blank_values=True):
+        if key == PARAM_SLIDE:
+            if key in seen_display:
+                notes.append(f"Der Parameter „{key}“ kommt mehrfach vor; es gilt der erste Wert.")
+                continue
+            seen_display.add(key)
+            slide = _read_slide(value, notes)
+            if slide is not None:
+                extra.append((key, str(slide)))
+            continue
+        if key == PARAM_YEAR and year_raw is None and len(value) <= MAX_VALUE_LENGTH:
+            year_raw = value
         if key in KNOWN_PARAMS or key in DISPLAY_PARAMS:
             if key in params or key in seen_display:
                 notes.append(f"Der Parameter „{key}“ kommt mehrfach vor; es gilt der erste Wert.")
@@ -208,8 +290,42 @@ def parse(
     except FilterError as exc:
         notes.append(f"{exc}; es gilt der Standardzeitraum (dieses Jahr bis heute).")
         f = default.with_district(district)
-    return UrlState(filter=f, notes=tuple(notes), extra=tuple(extra), explicit=bool(params),
-                    municipality=municipality)
+    year, year_note = _read_year(year_raw, f)
+    return View(filter=f, notes=tuple(notes), extra=tuple(extra), explicit=bool(params),
+                municipality=municipality, year=year, year_note=year_note, slide=slide)
+
+
+def _read_year(raw: str | None, f: Filter) -> tuple[int | None, str | None]:
+    """(the Haushaltsjahr `jahr` asks for, or None for the default; a German note if unusable)."""
+    if raw is None or raw == "":
+        return None, None
+    year = int(raw) if raw.isascii() and raw.isdigit() and len(raw) == 4 else None
+    if year is not None and YEAR_MIN <= year <= YEAR_MAX:
+        return year, None
+    shown = raw if len(raw) <= 12 else raw[:12] + "…"
+    return None, (f"„{shown}“ ist kein gültiges Haushaltsjahr; es gilt das Jahr des Stichtags "
+                  f"({f.as_of.year}).")
+
+
+def year_value(value: object) -> int | None:
+    """A Haushaltsjahr as a control sends it (a four-digit string or an int), within the bounds;
+    None for anything else (callback inputs can be forged)."""
+    year = value if isinstance(value, int) and not isinstance(value, bool) else None
+    if isinstance(value, str) and len(value) == 4 and value.isascii() and value.isdigit():
+        year = int(value)
+    return year if year is not None and YEAR_MIN <= year <= YEAR_MAX else None
+
+
+def _read_slide(value: str, notes: list[str]) -> int | None:
+    raw = value.strip()
+    if raw == "":
+        return None
+    if raw.isascii() and raw.isdigit() and len(raw) <= 2 and 1 <= int(raw) <= SLIDE_MAX:
+        return int(raw)
+    shown = _echo(value) if len(value) <= MAX_VALUE_LENGTH else "Der Wert"
+    notes.append(f"{shown} ist keine gültige Foliennummer für „folie“ (erlaubt: 1 bis "
+                 f"{SLIDE_MAX}); es gilt die erste Folie.")
+    return None
 
 
 def _read_display(key: str, value: str, notes: list[str]) -> bool:
@@ -315,10 +431,15 @@ def to_search(
     return "?" + urlencode(pairs)
 
 
-def search_for(state: UrlState, **changes) -> str:
+def search_for(state: View, **changes) -> str:
     """The query string of `state` with some parts changed (period_from, period_to, district,
-    municipality). A change of the district drops the municipality unless one is given."""
+    municipality, year). A change of the district drops the municipality unless one is given;
+    a changed year replaces `jahr` (written last), everything else is kept."""
     f = state.filter
+    extra = state.extra
+    if "year" in changes:
+        extra = tuple((k, v) for k, v in extra if k != PARAM_YEAR) + (
+            ((PARAM_YEAR, str(changes["year"])),) if changes["year"] is not None else ())
     district = changes["district"] if "district" in changes else f.district
     if "municipality" in changes:
         municipality = changes["municipality"]
@@ -328,12 +449,12 @@ def search_for(state: UrlState, **changes) -> str:
         changes.get("period_from", f.period_from),
         changes.get("period_to", f.period_to),
         district,
-        state.extra,
+        extra,
         municipality,
     )
 
 
-def link_search(state: UrlState) -> str:
+def link_search(state: View) -> str:
     """The query string for links to other pages: the same view, cleaned of rejected values; empty
     for the plain default view, so its addresses stay plain."""
     if state.explicit:

@@ -7,6 +7,7 @@ message; under CI=true they fail instead, because CI must run them.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import uuid
 
@@ -97,3 +98,14 @@ def make_demo_db(url: str, *, persons: int, seed: int, until) -> str:
     demo.generate(engine, persons=persons, seed=seed, until=until)
     engine.dispose()
     return url
+
+
+@contextlib.contextmanager
+def served(app):
+    """A request to `app` (a Dash app) with its before_request hooks run, so it has a role as
+    in the browser (KIM_AUTH none: verwaltung). Outside a request there is no role at all."""
+    server = app.server
+    with server.test_request_context("/", environ_base={"REMOTE_ADDR": "127.0.0.1"}):
+        refused = server.preprocess_request()
+        assert refused is None, refused.get_data(as_text=True)
+        yield

@@ -123,6 +123,11 @@ def _next(trigger, **kw):
             "search": "?von=2025-01-01&bis=2025-11-15", "today": date(2025, 11, 15),
             "min_cell": 5, "districts": {"NORD", "SUED"}}
     args.update(kw)
+    # the callback hands next_search the request's View (urlstate.read parses the URL)
+    from dashboard import urlstate
+
+    args["view"] = urlstate.parse(args.pop("search"), today=args["today"],
+                                  min_cell=args.pop("min_cell"), districts=args["districts"])
     return filterbar.next_search(trigger, **args)
 
 

@@ -14,14 +14,14 @@ import pytest
 from sqlalchemy import insert
 
 from dashboard import format as fmt
-from dashboard import pages
+from dashboard import pages, sections, urlstate
 from dashboard.app_factory import create_app, render
-from dashboard.components import section
-from dashboard.components.tables import GRID_COLUMNS, TEXT_SUFFIX, Column, data_table
+from dashboard.components.tables import TEXT_SUFFIX, Column, data_table
 from dashboard.downloads import csv_cell, file_name, sheet_name
 from dashboard.security import NO_PERMISSION_TEXT, AuthSettings
 from queries import demo, schema
 from queries.runs import record_run
+from tests.conftest import served
 
 TODAY = date(2025, 6, 30)
 LOCAL = {"REMOTE_ADDR": "127.0.0.1"}
@@ -164,9 +164,9 @@ def test_districts_csv_has_the_hand_counted_numbers(app):
 def test_suppressed_counts_never_reach_the_grid_or_a_download(app):
     """What the browser receives (rowData) holds None for a suppressed count, not the number."""
     data = app.server.config["KIM_DATA"]
-    with app.server.app_context():
+    with served(app):
         out = render(app, data, pages.PAGES, "/fallzahlen", PERIOD)
-    grid = section.find_grid(_find(out[5], "caseload-districts-table"))
+    grid = find_grid(_find(out[5], "caseload-districts-table"))
     nord, sued = grid.rowData[0], grid.rowData[1]
     assert nord["closed"] is None and nord["closed" + TEXT_SUFFIX] == f"<{NBSP}5"
     assert sued["active"] is None and sued["per_1000"] is None
@@ -182,7 +182,7 @@ def test_a_count_below_k_in_a_table_is_suppressed_by_the_table_itself():
     """Defence in depth: a count of 1..K-1 handed to data_table never reaches rowData."""
     table = data_table("t", (Column("n", "Anzahl", "count"),), [{"n": 3}, {"n": 0}, {"n": 7}],
                        min_cell=5, caption="t")
-    grid = section.find_grid(table)
+    grid = find_grid(table)
     assert [r["n"] for r in grid.rowData] == [None, 0, 7]
     assert [r["n" + TEXT_SUFFIX] for r in grid.rowData] == [f"<{NBSP}5", "0", "7"]
     assert csv_cell(Column("n", "Anzahl", "count"), 3, 5) == "< 5"
@@ -372,12 +372,23 @@ def test_every_download_has_the_numbers_of_its_grid(demo_app):
         path, _, query = address.partition("?")
         search = "?von=2025-01-01&bis=2025-11-15" + (f"&{query}" if query else "")
         slug = VIEWS[address][0]
-        with app.server.app_context(), section.collecting() as collector:
-            render(app, data, pages.PAGES, path, search)
-        for section_id, record in collector.records.items():
-            if record.grid is None:
-                continue
-            columns = getattr(record.grid, GRID_COLUMNS)
+        registry = app.server.config["KIM_SECTIONS"]
+        with served(app):
+            page = render(app, data, pages.PAGES, path, search)[5]
+            view = urlstate.read(data, path, search)
+            records = {}
+            for found in registry.of_page(path):
+                table = (sections.table(found, view) if found.applies(view) else None)
+                if table is None:
+                    continue
+                # the grid the registry's table makes; where the page shows it, the page's own
+                record = find_grid(sections.grid(found, table, view))
+                shown = find_grid(_find(page, found.grid_id))
+                if shown is not None:
+                    assert shown.rowData == record.rowData, found.id
+                records[found.id] = (record, table.columns)
+        for section_id, (grid, columns) in records.items():
+            record = type("Record", (), {"grid": grid})
             rows = csv_rows(get(app, f"/download/{slug}/{section_id}.csv{search}"))
             assert len(rows) == len(record.grid.rowData) + 1, section_id
             for grid_row, csv_row in zip(record.grid.rowData, rows[1:], strict=True):
@@ -526,3 +537,20 @@ def test_database_moved_away_gives_503_and_recovers(tmp_path):
     r = get(app, address)
     assert r.status_code == 200
     assert csv_rows(r)[1][:2] == ["Nord", "5"]
+
+
+def find_grid(component):
+    """The first dash-ag-grid in a component tree (or None)."""
+    import dash_ag_grid as dag
+
+    if component is None or isinstance(component, (str, int, float)):
+        return None
+    if isinstance(component, (list, tuple)):
+        for child in component:
+            found = find_grid(child)
+            if found is not None:
+                return found
+        return None
+    if isinstance(component, dag.AgGrid):
+        return component
+    return find_grid(getattr(component, "children", None))

@@ -15,6 +15,7 @@ from dashboard.components.section import chart_section
 from dashboard.data import Data, DataUnavailable
 from queries import db, meta, schema
 from queries.runs import record_run
+from tests.conftest import served
 from tests.figures import checked
 
 TODAY = date(2025, 6, 30)
@@ -96,7 +97,7 @@ def load_fixture(engine):
 
 def rendered(app, pathname, search=""):
     data = app.server.config["KIM_DATA"]
-    with app.server.app_context():
+    with served(app):
         out = render(app, data, pages.PAGES, pathname, search)
     keys = ("kreis", "as_of", "nav", "notes", "filterbar", "page", "title")
     return dict(zip(keys, out, strict=True))
@@ -194,7 +195,8 @@ def test_cache_follows_the_data_version(engine, db_url):
 
     load_fixture(engine)
     cache = Cache(config={"CACHE_TYPE": "SimpleCache"})
-    cache.init_app(Flask(__name__))
+    probe = Flask(__name__)
+    cache.init_app(probe)
     data = Data(db_url, min_cell=5, cache=cache)
     calls = []
 
@@ -202,13 +204,20 @@ def test_cache_follows_the_data_version(engine, db_url):
         calls.append(1)
         return meta.table_counts(conn)["case_file"]
 
-    assert data.call(counted) == 9
-    assert data.call(counted) == 9
+    def call():  # each read in a request of its own, with a role (none outside a request)
+        import flask
+
+        with probe.test_request_context("/"):
+            flask.g.kim_role = "lenkungsgruppe"
+            return data.call(counted)
+
+    assert call() == 9
+    assert call() == 9
     assert len(calls) == 1  # the second answer came from the cache
     with engine.begin() as conn:  # a new import: the data version moves on
         record_run(conn, started_at=datetime(2025, 7, 1, 8), source="test", outcome="OK",
                    files={})
-    assert data.call(counted) == 9
+    assert call() == 9
     assert len(calls) == 2
 
 
@@ -227,3 +236,35 @@ def test_a_failing_section_says_so_in_german():
 
     with pytest.raises(DataUnavailable):
         chart_section("z", "Titel", away)
+
+
+def test_one_request_to_fallzahlen_checks_the_derived_tables_once(engine, db_url):
+    """Every figure function asks derived.fresh (three queries); within one request the answer
+    is looked up once. Counted with a before_cursor_execute listener on the app's engine: of
+    all statements of the request, exactly one reads derived_state."""
+    from sqlalchemy import event
+
+    from queries import derived
+
+    load_fixture(engine)
+    with engine.begin() as conn:
+        derived.rebuild_if_stale(conn)
+        assert derived.fresh(conn)  # the figures read the derived tables
+    app = create_app(database_url=db_url, min_cell=5, cache_config="null", today=TODAY)
+    data = app.server.config["KIM_DATA"]
+    statements = []
+
+    @event.listens_for(data.engine, "before_cursor_execute")
+    def count(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    out = rendered(app, "/fallzahlen", "?von=2025-01-01&bis=2025-06-30")
+    assert find(out["page"], "caseload-districts-graph") is not None
+    assert find(out["page"], "caseload-opened-closed-graph") is not None
+    state_reads = [s for s in statements if "FROM derived_state" in s]
+    assert len(state_reads) == 1, state_reads
+    # the request ran several figure functions (each would have checked on its own before)
+    assert len(statements) > 5
+    statements.clear()
+    rendered(app, "/fallzahlen", "?von=2025-01-01&bis=2025-06-30")  # the next request: anew
+    assert len([s for s in statements if "FROM derived_state" in s]) == 1

@@ -188,15 +188,24 @@ def test_refusals_and_broken_bodies_are_not_stored(demo_url, users_file):
 
 
 def test_incomplete_answers_are_not_stored(demo_url, users_file):
-    """The database banner and a figure replaced by an error message never enter the cache."""
+    """The database banner and a figure replaced by an error message never enter the cache: the
+    request's Outcome says so (dashboard/errors.py marks it), whatever the bytes hold."""
+    from dashboard import errors, sections
+    from dashboard.data import DataUnavailable
+
     app = make_app(demo_url, users_file)
     responses = app.server.config["KIM_RESPONSE_CACHE"]
-    for marker in ('{"id": "kim-db-banner"}', '{"className": "kim-error"}', '{"ok": 1}'):
+    for failure, marker in ((DataUnavailable(), '{"id": "kim-db-banner"}'),
+                            (ZeroDivisionError("boom"), '{"className": "kim-error"}'),
+                            (None, '{"ok": 1}'), (None, '{"text": "kim-error kim-db-banner"}')):
         with app.server.test_request_context(UPDATE, method="POST", data=b"{}"):
             flask.g.kim_role = "verwaltung"
             flask.g.kim_response_key = key = f"cb:test-{marker}"
+            if failure is not None:
+                errors.on_page(failure, "probe", whole_page=True)
+                assert sections.outcome().incomplete
             responses.after_request(flask.Response(marker, mimetype="application/json"))
-            assert (responses.get(key) is not None) == (marker == '{"ok": 1}')
+            assert (responses.get(key) is not None) == (failure is None), marker
 
 
 def test_outage_answer_is_not_served_after_recovery(tmp_path, users_file):

@@ -338,26 +338,30 @@ def test_every_role_sees_the_aggregate_pages(basic_server, user):
 
 
 def test_data_layer_refuses_by_role(demo_db):
-    """The check lives where data is read, so any route (a download too) inherits it: a Flask
-    route reading staff-level data answers 403 with German words and no data for the
-    Lenkungsgruppe, and the data for the Koordination."""
-    from queries import caseload, meta
-    from queries.filters import Filter
+    """The check lives on the section whose rows are read (dashboard/sections.py), so any route
+    asking the registry (a download too) inherits it: a Flask route reading staff-level rows
+    answers 403 with German words and no data for the Lenkungsgruppe, and the data for the
+    Koordination."""
+    from dashboard import sections, urlstate
+    from dashboard.pages import caseload as caseload_page
+    from dashboard.pages import data_status
 
     app = create_app(database_url=demo_db, min_cell=5, cache_config="simple", today=TODAY,
                      auth_settings=AuthSettings(mode="header", trusted_proxies=("127.0.0.2",),
                                                 role_groups=(("LG", "lenkungsgruppe"),
                                                              ("KO", "koordination"))))
     data = app.server.config["KIM_DATA"]
-    f = Filter(date(2025, 1, 1), date(2025, 6, 30))
+
+    def view():
+        return urlstate.read(data, "/fallzahlen", "?von=2025-01-01&bis=2025-06-30&bezirk=NORD")
 
     @app.server.route("/probe/staff")
     def probe_staff():
-        return {"rows": data.call(caseload.caseload_by_staff, f, "NORD")}
+        return {"rows": list(sections.table(caseload_page.STAFF, view()).rows)}
 
     @app.server.route("/probe/runs")
     def probe_runs():
-        return {"rows": len(data.call(meta.import_runs, None, 5))}
+        return {"rows": len(sections.table(data_status.RUNS, view()).rows)}
 
     client = app.server.test_client()
     env = {"REMOTE_ADDR": "127.0.0.2"}
@@ -506,3 +510,90 @@ def test_datenstand_lists_pseudonyms_only_for_verwaltung(demo_db, basic_server):
     ko = page_of(route(session_for("ko"), basic_server, "/daten"))
     assert example in vw and "Pseudonyme" in vw
     assert example not in ko and "nicht aufgelistet" in ko
+
+
+# -- permissions deny by default: the registry of sections ---------------------------------------
+
+
+def _probe_app(demo_db):
+    """An app with one page that registers two sections: one for every role, one staff-level."""
+    from types import SimpleNamespace
+
+    from dash import html
+
+    from dashboard import sections
+    from queries import caseload
+
+    def monthly(view):
+        return view.data.call(caseload.caseload, view.filter)["monthly_active"]
+
+    def section(section_id, permission):
+        return sections.Section(
+            id=section_id, page="/probe", permission=permission, title=f"Titel {section_id}",
+            caption="Aktive Fälle", query=monthly,
+            columns=(sections.Column("month", "Monat", "month"),
+                     sections.Column("active", "aktive Fälle", "count")),
+            figure=lambda rows, view: {"data": [], "layout": {}})
+
+    public, staff = section("probe-public", "aggregates"), section("probe-staff", "staff_level")
+    page = SimpleNamespace(
+        PATH="/probe", TITLE="Probe", NAV_LABEL="Probe", SECTIONS=(public, staff),
+        layout=lambda view: html.Div([sections.draw(public, view), sections.draw(staff, view)]),
+        register_callbacks=lambda app, data: None)
+    app = create_app(database_url=demo_db, min_cell=5, cache_config="simple", today=TODAY,
+                     pages=[page], auth_settings=AuthSettings(
+                         mode="header", trusted_proxies=("127.0.0.2",),
+                         role_groups=(("LG", "lenkungsgruppe"), ("KO", "koordination"))))
+    return app, page
+
+
+def test_a_section_without_permission_is_refused_on_the_page_and_as_download(demo_db):
+    from dashboard.app_factory import render
+
+    app, probe = _probe_app(demo_db)
+    client = app.server.test_client()
+    env = {"REMOTE_ADDR": "127.0.0.2"}
+    for group, staff_status in (("LG", 403), ("KO", 200)):
+        headers = {"X-Remote-User": "x", "X-Remote-Groups": group}
+        assert client.get("/download/probe/probe-public.csv", headers=headers,
+                          environ_base=env).status_code == 200
+        r = client.get("/download/probe/probe-staff.csv", headers=headers, environ_base=env)
+        assert r.status_code == staff_status, group
+        if staff_status == 403:
+            assert r.get_data(as_text=True) == NO_PERMISSION_TEXT
+        # the page: the German refusal in place of that section only
+        with app.server.test_request_context("/", headers=headers, environ_base=env):
+            assert app.server.preprocess_request() is None
+            page = render(app, app.server.config["KIM_DATA"], [probe], "/probe", "")[5]
+        text = str(page)
+        assert "Titel probe-public" in text and "probe-public-download-csv" in text
+        assert (NO_PERMISSION_TEXT in text) == (group == "LG")
+        assert ("probe-staff-download-csv" in text) == (group == "KO")
+
+
+def test_an_unknown_or_unregistered_section_is_404_and_a_section_must_name_its_permission(
+        demo_db):
+    from dashboard import sections
+
+    app, _probe = _probe_app(demo_db)
+    client = app.server.test_client()
+    headers = {"X-Remote-User": "x", "X-Remote-Groups": "KO"}
+    env = {"REMOTE_ADDR": "127.0.0.2"}
+    for address in ("/download/probe/nirgends.csv", "/download/probe/caseload-staff.csv",
+                    "/download/fallzahlen/caseload-staff.csv"):
+        r = client.get(address, headers=headers, environ_base=env)
+        assert r.status_code == 404, address
+        assert "gibt es" in r.get_data(as_text=True) or "keiner Seite" in r.get_data(
+            as_text=True), address
+    with pytest.raises(TypeError):  # no default permission: deny by default
+        sections.Section(id="x", page="/probe", title="x", caption="x", query=lambda v: [],
+                         columns=())
+
+
+def test_outside_a_request_there_is_no_role():
+    from dashboard import security
+
+    assert security.current_role() is None
+    assert not security.can("aggregates")
+    with pytest.raises(security.AccessDenied):
+        security.require("aggregates")

@@ -1,5 +1,6 @@
 """The URL query string: parsing into a validated Filter with German notes, and writing it back."""
 
+from dataclasses import replace
 from datetime import date
 
 from dashboard import urlstate
@@ -191,7 +192,8 @@ def test_municipality_of_the_district_is_taken_and_written_back():
 
 
 def test_budget_year_keeps_the_gemeinde_level():
-    from dashboard.pages.budget import year_search
+    def year_search(view, year):
+        return urlstate.search_for(view, year=year)
 
     search = "?von=2025-01-01&bis=2025-06-30&bezirk=NORD&gemeinde=05558012&kontrast=hoch"
     assert year_search(_gemeinde(search), 2024) == (
@@ -227,3 +229,70 @@ def test_municipality_without_a_database_keeps_a_sound_ags():
     state = parse("?bezirk=NORD&gemeinde=05558016", today=TODAY, min_cell=5, districts=None)
     assert state.municipality == "05558016" and state.notes == ()
     assert _gemeinde("?bezirk=NORD&gemeinde=0555801x", None).municipality is None
+
+
+# -- the one View: bounds, notes, href round trip ----------------------------------------------
+
+
+def test_one_set_of_bounds_for_the_budget_year():
+    # URL, year select and the select's callback share urlstate.YEAR_MIN..YEAR_MAX (2020–2100)
+    assert (urlstate.YEAR_MIN, urlstate.YEAR_MAX) == (2020, 2100)
+    for raw, year in (("2020", 2020), ("2024", 2024), ("2100", 2100)):
+        view = parse(f"?jahr={raw}", today=TODAY, min_cell=5, districts=KNOWN)
+        assert (view.year, view.year_note, view.budget_year) == (year, None, year)
+        assert urlstate.year_value(raw) == year
+    for raw in ("2019", "2101", "9999", "zwanzig", "-1", "20x4"):
+        view = parse(f"?jahr={raw}", today=TODAY, min_cell=5, districts=KNOWN)
+        assert view.year is None and view.budget_year == 2025, raw  # the Stichtag's year
+        assert view.year_note == (f"„{raw}“ ist kein gültiges Haushaltsjahr; es gilt das Jahr "
+                                  "des Stichtags (2025)."), raw
+        assert view.notes == (), raw  # the budget page shows it, not the frame
+        assert urlstate.year_value(raw) is None, raw
+    assert urlstate.year_value(2024) == 2024 and urlstate.year_value(True) is None
+    from dashboard.pages.budget import year_options
+
+    assert [o["value"] for o in year_options(2024, 2025)] == [
+        "2026", "2025", "2024", "2023", "2022", "2021", "2020"]
+    assert year_options(2100, 2100)[0]["value"] == "2100"  # never past YEAR_MAX
+
+
+def test_slide_parameter_is_reserved_and_validated():
+    view = parse("?folie=3&bezirk=NORD", today=TODAY, min_cell=5, districts=KNOWN)
+    assert view.slide == 3 and view.notes == ()
+    assert urlstate.link_search(view) == "?von=2025-01-01&bis=2025-11-15&bezirk=NORD&folie=3"
+    for raw in ("0", "100", "drei", "-1"):
+        view = parse(f"?folie={raw}", today=TODAY, min_cell=5, districts=KNOWN)
+        assert view.slide is None and urlstate.link_search(view) == "", raw
+        assert view.notes == (f"„{raw}“ ist keine gültige Foliennummer für „folie“ (erlaubt: 1 "
+                              "bis 99); es gilt die erste Folie.",), raw
+
+
+def test_href_round_trip_keeps_the_whole_view():
+    search = ("?von=2025-02-01&bis=2025-06-30&bezirk=NORD&gemeinde=05558012&praesentation=1"
+              "&kontrast=hoch&jahr=2024&folie=2")
+    view = replace(_gemeinde(search), relative=lambda path: "/kim" + path,
+                   paths=frozenset({"", "fallzahlen", "budget"}))
+    href = view.href("/budget")
+    assert href == "/kim/budget" + search
+    again = _gemeinde(href.removeprefix("/kim/budget"))
+    assert (again.filter, again.municipality, again.year, again.slide, again.presentation,
+            again.high_contrast, again.notes) == (
+        view.filter, "05558012", 2024, 2, True, True, ())
+    # changes: the year replaces `jahr`; another district drops the Gemeinde
+    assert view.href("/budget", year=2023).endswith("&folie=2&jahr=2023")
+    assert "gemeinde" not in view.href("/fallzahlen", district="SUED")
+    assert view.href("/wirkung") is None  # no such page in this app: no dead link
+
+
+def test_nothing_but_urlstate_parses_the_query_string():
+    """One View per request: dashboard/ reads the URL only through urlstate.read."""
+    from pathlib import Path
+
+    root = Path(urlstate.__file__).parent
+    offenders = sorted(str(p.relative_to(root)) for p in root.rglob("*.py")
+                 if p.name != "urlstate.py"
+                 and any(word in p.read_text() for word in ("urlstate.parse(", "parse_qs",
+                                                             "request.args", "query_string")))
+    # downloads hands request.query_string to urlstate.read; the response cache reads only an
+    # asset's version `m` (its compression key), nothing of the view
+    assert offenders == ["downloads.py", "response_cache.py"]

@@ -27,7 +27,7 @@ DISTRICT_ID = "filter-district"
 ALL_DISTRICTS = "alle"
 
 
-def filter_bar(state: urlstate.UrlState, districts: list[dict] | None, today: date,
+def filter_bar(state: urlstate.View, districts: list[dict] | None, today: date,
                as_of: date | None = None) -> html.Div:
     """The controls, showing the view of `state`. In presentation mode they fold into one line
     with the period, the Bezirk and the Datenstand `as_of` (the header hides it there)."""
@@ -135,13 +135,12 @@ def next_search(
     first: str | None,
     last: str | None,
     district: str | None,
-    search: str | None,
+    view: urlstate.View,
     today: date,
-    min_cell: int,
     districts: set[str] | None,
 ) -> str | None:
     """The query string after a change of the control `trigger`; None when nothing changes."""
-    state = urlstate.parse(search, today=today, min_cell=min_cell, districts=districts)
+    state = view
     f = state.filter
     new_from, new_to, new_district = f.period_from, f.period_to, f.district
     if trigger == PRESET_ID:
@@ -190,7 +189,7 @@ def register_callbacks(app, data) -> None:
         # Inputs come from the browser and can be forged: anything but a sane string is "unset".
         new = next_search(
             ctx.triggered_id, preset=text_input(preset), first=text_input(first),
-            last=text_input(last), district=text_input(district), search=text_input(search),
-            today=data.today(), min_cell=data.min_cell, districts=known,
+            last=text_input(last), district=text_input(district),
+            view=urlstate.read(data, None, search), today=data.today(), districts=known,
         )
         return no_update if new is None else new

@@ -2,9 +2,8 @@
 
 Cells are formatted in Python (dashboard/format.py, the same code as the chart labels) and sent
 as a companion field `<field>__text`; the grid shows that text but sorts by the raw number, so
-"1.234" sorts after "987". The grid object also keeps its `Column`s and caption as Python
-attributes (`GRID_COLUMNS`, `GRID_CAPTION`, never sent to the browser), so dashboard/downloads.py
-writes CSV and XLSX from exactly the rows the grid shows.
+"1.234" sorts after "987". Downloads take the same rows and `Column`s from the section
+registry (dashboard/sections.py), not from the grid.
 
 Suppression: a "count" cell holds None (shown "< K") when the query suppressed it; a count from 1
 to K-1 that reaches a table unsuppressed is suppressed here too, so neither the grid's rowData
@@ -22,8 +21,6 @@ from dash import html
 from .. import format as fmt
 
 TEXT_SUFFIX = "__text"
-GRID_COLUMNS = "_kim_columns"
-GRID_CAPTION = "_kim_caption"
 
 
 @dataclass(frozen=True)
@@ -113,8 +110,6 @@ def data_table(
         className="kim-table",
         style={"width": "100%"},
     )
-    setattr(grid, GRID_COLUMNS, tuple(columns))
-    setattr(grid, GRID_CAPTION, caption)
     # A region with the caption as its name, so screen readers announce what the table shows.
     return html.Div(grid, role="region", className="kim-table-wrap", **{"aria-label": caption})
 

@@ -4,11 +4,13 @@ A page is one module in this package with
     PATH       its address, e.g. "/budget"
     TITLE      the browser tab title and the page heading
     NAV_LABEL  the word in the navigation
-    layout(view: dashboard.layout.View) -> component
-               draws the page for one URL; view.state.filter is the validated Filter,
+    layout(view: dashboard.urlstate.View) -> component
+               draws the page for one URL; view.filter is the validated Filter,
                view.data.call(fn, f, ...) runs a queries/ figure function (cached, read-only),
                view.href(path, **changes) links to a page keeping the current view;
-               wrap each figure in components.section.chart_section so failures stay local
+               declare each figure once as a sections.Section in SECTIONS and draw it with
+               sections.draw(section, view) (downloads, the print report and the one error
+               policy come with it; ARCHITECTURE.md)
     register_callbacks(app, data) -> None
                the page's own callbacks (e.g. a click that writes the URL); may do nothing
     IN_NAV     optional, default True; False keeps a page out of the navigation and thereby out

@@ -2,8 +2,9 @@
 the year passed; cumulative spend; categories; approved and filled positions; the likely
 repayment to the Land. The budget is Kreis-wide: the Bezirk filter does not apply here.
 
-The budget year lives in the URL as `jahr=YYYY` next to the filter bar's parameters (default: the
-year of the Stichtag); a value that cannot be used falls back to the default with a visible note.
+The budget year lives in the URL as `jahr=YYYY` (read by dashboard/urlstate.py: view.year, default
+the year of the Stichtag); a value that cannot be used falls back to the default with a visible
+note (view.year_note).
 """
 
 from __future__ import annotations
@@ -14,20 +15,19 @@ from datetime import date
 import dash_bootstrap_components as dbc
 from dash import Input, Output, State, html, no_update
 
-from queries import budget, filters
+from queries import budget
 
 from .. import format as fmt
 from .. import security, urlstate
 from ..components import budget_charts as bc
-from ..components.section import chart_section
-from ..components.tables import data_table
-from ..data import DataUnavailable
+from ..sections import Section, draw
 
 PATH = "/budget"
 TITLE = "Mittelabfluss"
 NAV_LABEL = "Mittelabfluss"
 
-YEAR_PARAM = "jahr"
+# Downloads name the Haushaltsjahr (view.budget_year) in their header rows.
+BUDGET_YEAR = True
 YEAR_ID = "budget-year"
 YEAR_NOTE_ID = "budget-year-note"
 KREISWIDE_NOTE = (
@@ -36,41 +36,16 @@ KREISWIDE_NOTE = (
 )
 
 
-def budget_year(state: urlstate.UrlState) -> tuple[int | None, str | None]:
-    """(the year the URL asks for, or None for the default; a German note if it was unusable)."""
-    raw = next((v for k, v in state.extra if k == YEAR_PARAM), None)
-    if raw is None or raw == "":
-        return None, None
-    if raw.isdigit() and len(raw) == 4:
-        year = int(raw)
-        if filters.EARLIEST.year <= year <= filters.LATEST.year:
-            return year, None
-    shown = raw if len(raw) <= 12 else raw[:12] + "…"
-    return None, (
-        f"„{shown}“ ist kein gültiges Haushaltsjahr; es gilt das Jahr des Stichtags "
-        f"({state.filter.as_of.year})."
-    )
-
-
-def year_search(state: urlstate.UrlState, year: int) -> str:
-    """The query string of `state` with the budget year set, everything else kept (the Gemeinde
-    too: the budget is Kreis-wide, but the way back to Fallzahlen must land on the same level)."""
-    extra = [(k, v) for k, v in state.extra if k != YEAR_PARAM] + [(YEAR_PARAM, str(year))]
-    f = state.filter
-    return urlstate.to_search(f.period_from, f.period_to, f.district, extra, state.municipality)
-
-
 def year_options(chosen: int, as_of_year: int) -> list[dict]:
     """Programme start (2020) up to the year after the Stichtag, and the chosen one."""
-    years = set(range(filters.PROGRAMME_START.year, as_of_year + 2)) | {chosen}
+    years = set(range(urlstate.YEAR_MIN, min(as_of_year + 1, urlstate.YEAR_MAX) + 1)) | {chosen}
     return [{"label": str(y), "value": str(y)} for y in sorted(years, reverse=True)]
 
 
 def layout(view) -> html.Div:
-    year, note = budget_year(view.state)
-    f = replace(view.filter, year=year)
+    note = view.year_note
+    f = replace(view.filter, year=view.year)
     figures = view.data.call(budget.budget, f)
-    k = view.min_cell
     header = [
         html.H1([TITLE, html.Span(f" · Haushaltsjahr {figures['year']} · Stichtag "
                                   f"{fmt.day(f.as_of)}", className="kim-h1-sub")],
@@ -100,59 +75,14 @@ def layout(view) -> html.Div:
         [
             *header,
             html.P(summary_text(figures, f.as_of), className="kim-summary", id="budget-summary"),
-            _section("budget-modules", "Mittelabfluss je Modul gegenüber dem Plan",
-                     _with_table(bc.module_bullets, bc.MODULE_COLUMNS, bc.module_rows,
-                                 "Mittelabfluss je Modul", figures, k),
-                     note="Balken: ausgegeben; heller: Hochrechnung bis Jahresende; schwarzer "
-                          "Strich: Plan bei gleichmäßigem Abfluss (Anteil des Jahres vergangen "
-                          "× Bewilligung). Endet der Balken links vom Strich, liegt das Modul "
-                          "hinter dem Plan."),
-            _section("budget-repayment", "Voraussichtliche Rückzahlung an das Land",
-                     _with_table(bc.repayment, bc.REPAYMENT_COLUMNS, bc.repayment_table_rows,
-                                 "Voraussichtliche Rückzahlung oder Mehrausgabe", figures, k),
-                     note="Bewilligung minus Hochrechnung: was bei gleichbleibendem Abfluss bis "
-                          "Jahresende nicht ausgegeben wird (positiv) oder darüber hinaus "
-                          "ausgegeben wird (negativ)."),
-            _section("budget-cumulative", "Ausgaben kumuliert je Monat",
-                     lambda: _cumulative(figures, f, k),
-                     note="Gestrichelt: gleichmäßiger Abfluss vom 1. Januar bis zur vollen "
-                          "Bewilligung am 31. Dezember."),
-            _section("budget-categories", "Ausgaben nach Kategorie",
-                     _with_table(bc.category_spend, bc.CATEGORY_COLUMNS, bc.category_rows,
-                                 "Bewilligung und Ausgaben nach Kategorie", figures, k)),
-            _section("budget-staffing",
-                     f"Bewilligte und besetzte Stellen am {fmt.day(_reference_day(f))}",
-                     _with_table(bc.staffing, bc.STAFFING_COLUMNS, bc.staffing_rows,
-                                 "Bewilligte und besetzte Stellen", figures, k)),
+            *(draw(section, view) for section in SECTIONS),
         ]
     )
-
-
-def _with_table(figure_fn, columns, rows_fn, caption, figures, k):
-    """A chart_section build: the figure and the table behind it, built when the section asks
-    (so a failure stays inside that section)."""
-    table_id = f"budget-{figure_fn.__name__.replace('_', '-')}-table"
-
-    def build():
-        return figure_fn(figures), data_table(table_id, columns, rows_fn(figures), min_cell=k,
-                                              caption=caption)
-
-    return build
 
 
 def _reference_day(f) -> date:
     # Staffing is taken on min(as_of, 31 December Y) (KPIS.md).
     return min(f.as_of, date(f.budget_year, 12, 31))
-
-
-def _cumulative(figures: dict, f, k: int):
-    rows = bc.monthly_rows(figures)
-    if not rows:
-        # A future budget year: nothing booked yet, no months to draw.
-        return None
-    return bc.cumulative_spend(figures, f.as_of), data_table(
-        "budget-cumulative-table", bc.monthly_columns(figures), rows, min_cell=k,
-        caption="Ausgaben kumuliert je Monat")
 
 
 def _scope_text(view) -> str:
@@ -179,8 +109,58 @@ def summary_text(figures: dict, as_of) -> str:
     return " ".join(parts)
 
 
-def _section(section_id, title, build, note=None):
-    return chart_section(section_id, title, build, note=note)
+# --- the sections (dashboard/sections.py) ---------------------------------------------------
+
+
+def _budget(view) -> dict:
+    """The budget figures of the view's Haushaltsjahr (Kreis-wide)."""
+    return view.data.call(budget.budget, replace(view.filter, year=view.year))
+
+
+def _budget_section(section_id: str, title, caption: str, figure_fn, columns, rows_fn,
+                    **kwargs) -> Section:
+    """A section on the budget figures; drawn whenever the year has data (bc.has_data)."""
+    return Section(
+        id=section_id, page=PATH, permission="aggregates", title=title, caption=caption,
+        query=_budget, columns=columns, rows=lambda figures, _view: rows_fn(figures),
+        figure=kwargs.pop("figure", lambda figures, _view: figure_fn(figures)),
+        has_data=kwargs.pop("has_data", lambda _figures: True),
+        applies=lambda view: bc.has_data(_budget(view)),
+        table_id=kwargs.pop("table_id", f"budget-{figure_fn.__name__.replace('_', '-')}-table"),
+        **kwargs)
+
+
+SECTIONS = (
+    _budget_section(
+        "budget-modules", "Mittelabfluss je Modul gegenüber dem Plan", "Mittelabfluss je Modul",
+        bc.module_bullets, bc.MODULE_COLUMNS, bc.module_rows,
+        note="Balken: ausgegeben; heller: Hochrechnung bis Jahresende; schwarzer Strich: Plan "
+             "bei gleichmäßigem Abfluss (Anteil des Jahres vergangen × Bewilligung). Endet der "
+             "Balken links vom Strich, liegt das Modul hinter dem Plan."),
+    _budget_section(
+        "budget-repayment", "Voraussichtliche Rückzahlung an das Land",
+        "Voraussichtliche Rückzahlung oder Mehrausgabe", bc.repayment, bc.REPAYMENT_COLUMNS,
+        bc.repayment_table_rows,
+        note="Bewilligung minus Hochrechnung: was bei gleichbleibendem Abfluss bis Jahresende "
+             "nicht ausgegeben wird (positiv) oder darüber hinaus ausgegeben wird (negativ)."),
+    _budget_section(
+        # A future budget year: nothing booked yet, no months to draw.
+        "budget-cumulative", "Ausgaben kumuliert je Monat", "Ausgaben kumuliert je Monat",
+        bc.cumulative_spend, lambda figures, _view: bc.monthly_columns(figures),
+        bc.monthly_rows, figure=lambda figures, view: bc.cumulative_spend(figures,
+                                                                          view.filter.as_of),
+        has_data=lambda figures: bool(bc.monthly_rows(figures)), table_id="budget-cumulative-table",
+        note="Gestrichelt: gleichmäßiger Abfluss vom 1. Januar bis zur vollen Bewilligung am "
+             "31. Dezember."),
+    _budget_section(
+        "budget-categories", "Ausgaben nach Kategorie", "Bewilligung und Ausgaben nach Kategorie",
+        bc.category_spend, bc.CATEGORY_COLUMNS, bc.category_rows),
+    _budget_section(
+        "budget-staffing",
+        lambda view: f"Bewilligte und besetzte Stellen am "
+                     f"{fmt.day(_reference_day(replace(view.filter, year=view.year)))}",
+        "Bewilligte und besetzte Stellen", bc.staffing, bc.STAFFING_COLUMNS, bc.staffing_rows),
+)
 
 
 def register_callbacks(app, data) -> None:
@@ -191,21 +171,12 @@ def register_callbacks(app, data) -> None:
         prevent_initial_call=True,
     )
     def on_year(value, search):
-        # Both inputs can be forged: only a four-digit year (as the select offers) is taken.
-        year = value if isinstance(value, int) and not isinstance(value, bool) else None
-        if isinstance(value, str) and len(value) == 4 and value.isascii() and value.isdigit():
-            year = int(value)
-        if year is None or not filters.PROGRAMME_START.year <= year <= 9999:
+        # Both inputs can be forged: only a year within the bounds (as the select offers) counts.
+        year = urlstate.year_value(value)
+        if year is None:
             return no_update
-        search = security.text_input(search)
-        try:
-            known = {d["id"] for d in data.districts()}
-            municipalities = data.municipality_districts()
-        except DataUnavailable:
-            known = municipalities = None
-        state = urlstate.parse(search, today=data.today(), min_cell=data.min_cell,
-                               districts=known, municipalities=municipalities)
-        if year == (budget_year(state)[0] or state.filter.as_of.year):
+        view = urlstate.read(data, PATH, search)
+        if year == view.budget_year:
             return no_update  # the select was only drawn anew with the URL's year
-        new = year_search(state, year)
-        return no_update if new == (search or "") else new
+        new = urlstate.search_for(view, year=year)
+        return no_update if new == (security.text_input(search) or "") else new

@@ -22,12 +22,12 @@ from dash import Input, Output, State, html, no_update
 from queries import caseload
 
 from .. import format as fmt
-from .. import security, urlstate
+from .. import urlstate
 from ..components import charts
 from ..components.breadcrumb import breadcrumb
-from ..components.section import chart_section
-from ..components.tables import Column, data_table
+from ..components.tables import Column
 from ..data import DataUnavailable
+from ..sections import Section, draw, shared_grid
 from ..security import can
 
 PATH = "/fallzahlen"
@@ -92,7 +92,7 @@ def layout(view) -> html.Div:
     figures = view.data.call(caseload.caseload, f)
     district = figures["districts"][0] if f.district is not None and figures["districts"] else None
     kreis_href = view.href(PATH, district=None)
-    ags = view.state.municipality
+    ags = view.municipality
     gemeinde = None
     note = None
     if district is not None and ags is not None:
@@ -104,17 +104,17 @@ def layout(view) -> html.Div:
     scope_note = None
     if district is None:
         crumbs = [(view.kreis_name, None)]
-        level = [_districts_block(view, figures), _municipalities_section(view, figures)]
+        level = [_districts_block(view), draw(MUNICIPALITIES, view, clickable=True)]
     elif gemeinde is None:
         crumbs = [(view.kreis_name, kreis_href), (f"Bezirk {district['name']}", None)]
-        level = [_district_summary(district, k), _municipalities_section(view, figures),
-                 _staff_section(view, district) if can("staff_level") else None]
+        level = [_district_summary(district, k), draw(MUNICIPALITIES, view, clickable=True),
+                 draw(STAFF, view) if can("staff_level") else None]
     else:
         crumbs = [(view.kreis_name, kreis_href),
                   (f"Bezirk {district['name']}", view.href(PATH, municipality=None)),
                   (f"Gemeinde {gemeinde['name']}", None)]
         level = [_municipality_summary(gemeinde, district, k),
-                 _municipality_staff_section(view, district, gemeinde) if can("staff_level")
+                 draw(MUNICIPALITY_STAFF, view) if can("staff_level")
                  else html.P(NO_STAFF_LEVEL_TEXT, className="kim-section-note",
                              id="caseload-municipality-no-staff")]
         scope_note = (f"Die beiden folgenden Diagramme zeigen den ganzen Bezirk "
@@ -129,8 +129,8 @@ def layout(view) -> html.Div:
             html.P(scope_note, className="kim-section-note") if scope_note else None,
             dbc.Row(
                 [
-                    dbc.Col(_monthly_section(view, figures), xxl=6),
-                    dbc.Col(_opened_closed_section(view), xxl=6),
+                    dbc.Col(draw(MONTHLY, view), xxl=6),
+                    dbc.Col(draw(OPENED_CLOSED, view), xxl=6),
                 ],
                 className="g-3",
             ),
@@ -155,9 +155,7 @@ def register_callbacks(app, data) -> None:
             return no_update
         if district not in known:
             return no_update
-        state = urlstate.parse(security.text_input(search), today=data.today(),
-                               min_cell=data.min_cell, districts=known)
-        return urlstate.search_for(state, district=district)
+        return urlstate.search_for(urlstate.read(data, PATH, search), district=district)
 
     @app.callback(
         Output("url", "search", allow_duplicate=True),
@@ -176,11 +174,9 @@ def register_callbacks(app, data) -> None:
             return no_update
         if municipalities.get(ags) not in known:
             return no_update
-        state = urlstate.parse(security.text_input(search), today=data.today(),
-                               min_cell=data.min_cell, districts=known,
-                               municipalities=municipalities)
         # From the Kreis level the click goes two levels down: the Gemeinde's Bezirk comes along.
-        return urlstate.search_for(state, district=municipalities[ags], municipality=ags)
+        return urlstate.search_for(urlstate.read(data, PATH, search),
+                                   district=municipalities[ags], municipality=ags)
 
 
 def district_of_click(click: dict | None) -> str | None:
@@ -194,43 +190,18 @@ def district_of_click(click: dict | None) -> str | None:
     return value if isinstance(value, str) and len(value) <= 64 else None
 
 
-def _districts_block(view, figures) -> html.Div:
-    k = view.min_cell
-    districts = figures["districts"]
-    totals = {"name": "Kreis gesamt", **figures["total"]}
-
-    # Both charts stand on the one table under them: it is their download (section.py).
-    def active():
-        if not districts:
-            return None
-        return charts.active_cases_by_district(districts, k), None, table
-
-    def per_fte():
-        if not districts:
-            return None
-        return charts.caseload_per_fte_by_district(districts, k), None, table
-
-    table = data_table("caseload-districts-table", DISTRICT_COLUMNS, [*districts, totals],
-                       min_cell=k, caption="Fallzahlen je Bezirk") if districts else None
+def _districts_block(view) -> html.Div:
+    # Both charts stand on the one table under them: it is their download.
     return html.Div(
         [
             dbc.Row(
                 [
-                    dbc.Col(chart_section(
-                        DISTRICTS_SECTION,
-                        f"Aktive Fälle je Bezirk am {fmt.day(view.filter.as_of)}",
-                        active, clickable=True,
-                        note="Klicken Sie auf einen Bezirk, um seine Gemeinden"
-                             + (" und Case Manager" if can("staff_level") else "") + " zu sehen.",
-                    ), lg=6),
-                    dbc.Col(chart_section(
-                        "caseload-per-fte", "Fälle je Vollzeitstelle Case Management", per_fte,
-                        note="Aktive Fälle geteilt durch die Vollzeitstellen am Stichtag.",
-                    ), lg=6),
+                    dbc.Col(draw(DISTRICTS, view, clickable=True), lg=6),
+                    dbc.Col(draw(PER_FTE, view), lg=6),
                 ],
                 className="g-3",
             ),
-            table,
+            shared_grid(DISTRICTS, view),
         ],
         className="kim-block",
     )
@@ -246,27 +217,6 @@ def _district_summary(district: dict, k: int) -> html.P:
     )
 
 
-def _municipalities_section(view, figures):
-    k = view.min_cell
-    rows = [
-        {**m, "district": d["name"]}
-        for d in figures["districts"]
-        for m in d["municipalities"]
-    ]
-
-    def build():
-        if not rows:
-            return None
-        fig = charts.per_1000_by_municipality(rows, k)
-        return fig, data_table("caseload-municipalities-table", MUNICIPALITY_COLUMNS, rows,
-                               min_cell=k, caption="Fallzahlen je Gemeinde")
-
-    return chart_section(MUNICIPALITIES_SECTION,
-                         "Aktive Fälle je 1.000 Einwohner nach Gemeinde", build, clickable=True,
-                         note="Klicken Sie auf eine Gemeinde, um ihre "
-                              + ("Case Manager" if can("staff_level") else "Zahlen") + " zu sehen.")
-
-
 def _municipality_summary(gemeinde: dict, district: dict, k: int) -> html.P:
     return html.P(
         f"Gemeinde {gemeinde['name']} (Bezirk {district['name']}): "
@@ -277,70 +227,110 @@ def _municipality_summary(gemeinde: dict, district: dict, k: int) -> html.P:
     )
 
 
-def _municipality_staff_section(view, district: dict, gemeinde: dict):
-    k = view.min_cell
-
-    def build():
-        rows = view.data.call(caseload.caseload_by_staff, view.filter, district["id"],
-                              gemeinde["ags"])
-        if not rows:
-            return None
-        table_rows = [{**r, "staff": charts.staff_label(r["staff_id"])} for r in rows]
-        fig = charts.active_cases_by_staff(rows, k)
-        return fig, data_table("caseload-municipality-staff-table", MUNICIPALITY_STAFF_COLUMNS,
-                               table_rows, min_cell=k,
-                               caption=f"Fallzahlen je Case Manager in {gemeinde['name']}")
-
-    return chart_section(
-        MUNICIPALITY_STAFF_SECTION,
-        f"Aktive Fälle je Case Manager in der Gemeinde {gemeinde['name']}", build,
-        note="Nur die Fälle dieser Gemeinde (Wohnort bei Fallbeginn). Keine Spalte „Fälle je "
-             "Vollzeitstelle“: die Vollzeitstelle eines Case Managers gilt für alle seine Fälle, "
-             "nicht für eine Gemeinde. Case Manager erscheinen nur unter ihrem Pseudonym.",
-    )
+# --- the sections (dashboard/sections.py) ---------------------------------------------------
 
 
-def _staff_section(view, district: dict):
-    k = view.min_cell
-
-    def build():
-        rows = view.data.call(caseload.caseload_by_staff, view.filter, district["id"])
-        if not rows:
-            return None
-        table_rows = [{**r, "staff": charts.staff_label(r["staff_id"])} for r in rows]
-        fig = charts.active_cases_by_staff(rows, k)
-        return fig, data_table("caseload-staff-table", STAFF_COLUMNS, table_rows, min_cell=k,
-                               caption="Fallzahlen je Case Manager")
-
-    return chart_section("caseload-staff",
-                         f"Aktive Fälle je Case Manager im Bezirk {district['name']}", build,
-                         note="Case Manager erscheinen nur unter ihrem Pseudonym.")
+def _figures(view) -> dict:
+    return view.data.call(caseload.caseload, view.filter)
 
 
-def _monthly_section(view, figures):
-    k = view.min_cell
-    rows = figures["monthly_active"]
-
-    def build():
-        if not rows:
-            return None
-        return charts.monthly_active(rows, k), data_table(
-            "caseload-monthly-table", MONTHLY_COLUMNS, rows, min_cell=k,
-            caption="Aktive Fälle am Monatsende")
-
-    return chart_section("caseload-monthly", "Aktive Fälle am Monatsende", build)
+def _district(view) -> dict | None:
+    """The Bezirk of the view (None at Kreis level or for a Bezirk without figures)."""
+    districts = _figures(view)["districts"]
+    return districts[0] if view.filter.district is not None and districts else None
 
 
-def _opened_closed_section(view):
-    k = view.min_cell
+def _gemeinde(view) -> dict | None:
+    """The Gemeinde of the view's `gemeinde` among its Bezirk's (None: Bezirk level)."""
+    district = _district(view)
+    if district is None or view.municipality is None:
+        return None
+    return next((m for m in district["municipalities"] if m["ags"] == view.municipality), None)
 
-    def build():
-        rows = view.data.call(caseload.opened_closed_monthly, view.filter)
-        if not rows:
-            return None
-        return charts.opened_closed(rows, k), data_table(
-            "caseload-opened-closed-table", OPENED_CLOSED_COLUMNS, rows, min_cell=k,
-            caption="Eröffnete und abgeschlossene Fälle je Monat")
 
-    return chart_section("caseload-opened-closed", "Eröffnete und abgeschlossene Fälle je Monat",
-                         build)
+def _district_rows(figures: dict, _view) -> list[dict]:
+    return [*figures["districts"], {"name": "Kreis gesamt", **figures["total"]}]
+
+
+def _staff_rows(rows: list[dict], _view) -> list[dict]:
+    return [{**r, "staff": charts.staff_label(r["staff_id"])} for r in rows]
+
+
+def _click_note(staff: str, other: str):
+    return lambda view: staff if can("staff_level") else other
+
+
+DISTRICTS = Section(
+    id=DISTRICTS_SECTION, page=PATH, permission="aggregates",
+    title=lambda view: f"Aktive Fälle je Bezirk am {fmt.day(view.filter.as_of)}",
+    caption="Fallzahlen je Bezirk", query=_figures, columns=DISTRICT_COLUMNS,
+    rows=_district_rows, has_data=lambda figures: bool(figures["districts"]),
+    figure=lambda figures, view: charts.active_cases_by_district(figures["districts"],
+                                                                 view.min_cell),
+    applies=lambda view: _district(view) is None, shared_table=True,
+    table_id="caseload-districts-table",
+    note=_click_note("Klicken Sie auf einen Bezirk, um seine Gemeinden und Case Manager zu sehen.",
+                     "Klicken Sie auf einen Bezirk, um seine Gemeinden zu sehen."),
+)
+PER_FTE = Section(
+    id="caseload-per-fte", page=PATH, permission="aggregates",
+    title="Fälle je Vollzeitstelle Case Management", caption="Fallzahlen je Bezirk",
+    query=_figures, columns=DISTRICT_COLUMNS, rows=_district_rows,
+    has_data=lambda figures: bool(figures["districts"]),
+    figure=lambda figures, view: charts.caseload_per_fte_by_district(figures["districts"],
+                                                                     view.min_cell),
+    applies=lambda view: _district(view) is None, shared_table=True,
+    table_id="caseload-districts-table",
+    note="Aktive Fälle geteilt durch die Vollzeitstellen am Stichtag.",
+)
+MUNICIPALITIES = Section(
+    id=MUNICIPALITIES_SECTION, page=PATH, permission="aggregates",
+    title="Aktive Fälle je 1.000 Einwohner nach Gemeinde", caption="Fallzahlen je Gemeinde",
+    query=lambda view: [{**m, "district": d["name"]} for d in _figures(view)["districts"]
+                        for m in d["municipalities"]],
+    columns=MUNICIPALITY_COLUMNS,
+    figure=lambda rows, view: charts.per_1000_by_municipality(rows, view.min_cell),
+    applies=lambda view: _gemeinde(view) is None,
+    note=_click_note("Klicken Sie auf eine Gemeinde, um ihre Case Manager zu sehen.",
+                     "Klicken Sie auf eine Gemeinde, um ihre Zahlen zu sehen."),
+)
+STAFF = Section(
+    id="caseload-staff", page=PATH, permission="staff_level",
+    title=lambda view: f"Aktive Fälle je Case Manager im Bezirk {_district(view)['name']}",
+    caption="Fallzahlen je Case Manager",
+    query=lambda view: view.data.call(caseload.caseload_by_staff, view.filter,
+                                      _district(view)["id"]),
+    columns=STAFF_COLUMNS, rows=_staff_rows,
+    figure=lambda rows, view: charts.active_cases_by_staff(rows, view.min_cell),
+    applies=lambda view: _district(view) is not None and _gemeinde(view) is None,
+    note="Case Manager erscheinen nur unter ihrem Pseudonym.",
+)
+MUNICIPALITY_STAFF = Section(
+    id=MUNICIPALITY_STAFF_SECTION, page=PATH, permission="staff_level",
+    title=lambda view: f"Aktive Fälle je Case Manager in der Gemeinde {_gemeinde(view)['name']}",
+    caption=lambda view: f"Fallzahlen je Case Manager in {_gemeinde(view)['name']}",
+    query=lambda view: view.data.call(caseload.caseload_by_staff, view.filter,
+                                      _district(view)["id"], _gemeinde(view)["ags"]),
+    columns=MUNICIPALITY_STAFF_COLUMNS, rows=_staff_rows,
+    figure=lambda rows, view: charts.active_cases_by_staff(rows, view.min_cell),
+    applies=lambda view: _gemeinde(view) is not None,
+    note="Nur die Fälle dieser Gemeinde (Wohnort bei Fallbeginn). Keine Spalte „Fälle je "
+         "Vollzeitstelle“: die Vollzeitstelle eines Case Managers gilt für alle seine Fälle, "
+         "nicht für eine Gemeinde. Case Manager erscheinen nur unter ihrem Pseudonym.",
+)
+MONTHLY = Section(
+    id="caseload-monthly", page=PATH, permission="aggregates",
+    title="Aktive Fälle am Monatsende", caption="Aktive Fälle am Monatsende",
+    query=lambda view: _figures(view)["monthly_active"], columns=MONTHLY_COLUMNS,
+    figure=lambda rows, view: charts.monthly_active(rows, view.min_cell),
+)
+OPENED_CLOSED = Section(
+    id="caseload-opened-closed", page=PATH, permission="aggregates",
+    title="Eröffnete und abgeschlossene Fälle je Monat",
+    caption="Eröffnete und abgeschlossene Fälle je Monat",
+    query=lambda view: view.data.call(caseload.opened_closed_monthly, view.filter),
+    columns=OPENED_CLOSED_COLUMNS,
+    figure=lambda rows, view: charts.opened_closed(rows, view.min_cell),
+)
+SECTIONS = (DISTRICTS, PER_FTE, MUNICIPALITIES, STAFF, MUNICIPALITY_STAFF, MONTHLY,
+            OPENED_CLOSED)

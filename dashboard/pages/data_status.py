@@ -17,8 +17,8 @@ from dash import html
 from queries import meta, quality, schema
 
 from .. import format as fmt
-from ..components.section import record_table
-from ..components.tables import Column, data_table
+from ..components.tables import Column
+from ..sections import Section, table_block
 from ..security import can
 
 PATH = "/daten"
@@ -67,8 +67,7 @@ COUNT_COLUMNS = (
 def layout(view) -> html.Div:
     f, k = view.filter, view.min_cell
     warnings = view.data.call(quality.quality_warnings, None, f.as_of)
-    runs = view.data.call(meta.import_runs, None, RUN_LIMIT)
-    counts = view.data.call(meta.table_counts)
+    runs = RUNS.query(view)
     return html.Div(
         [
             html.H1([TITLE, html.Span(f" · Prüfungen zum Stichtag {fmt.day(f.as_of)}",
@@ -89,9 +88,7 @@ def layout(view) -> html.Div:
                     html.Div(html.H2("Importe", className="kim-section-title"),
                              className="kim-section-head"),
                     html.P(runs_summary(runs), className="kim-section-note", id="data-runs-note"),
-                    *_with_links("data-runs", "Importe", data_table(
-                        "data-runs-table", RUN_COLUMNS, run_rows(runs), min_cell=k,
-                        caption="Importläufe, neueste zuerst") if runs else None),
+                    *table_block(RUNS, view),
                 ],
                 id="data-runs", className="kim-section",
             ),
@@ -99,19 +96,12 @@ def layout(view) -> html.Div:
                 [
                     html.Div(html.H2("Zeilen je Tabelle", className="kim-section-title"),
                              className="kim-section-head"),
-                    *_with_links("data-counts", "Zeilen je Tabelle", data_table(
-                        "data-counts-table", COUNT_COLUMNS, count_rows(counts), min_cell=k,
-                        caption="Zeilen je Tabelle")),
+                    *table_block(COUNTS, view),
                 ],
                 id="data-counts", className="kim-section",
             ),
         ]
     )
-
-
-def _with_links(section_id: str, title: str, table) -> list:
-    """The table and, where the page is drawn with downloads, its CSV/Excel links."""
-    return [table, record_table(section_id, title, table)]
 
 
 def register_callbacks(app, data) -> None:
@@ -197,3 +187,20 @@ def count_rows(counts: dict[str, int]) -> list[dict]:
     order = [t.name for t in schema.DATA_TABLES] + ["import_run"]
     return [{"label": TABLE_LABELS.get(name, name), "table": name, "rows": counts[name]}
             for name in order if name in counts]
+
+
+# --- the tables (dashboard/sections.py) ------------------------------------------------------
+
+RUNS = Section(
+    id="data-runs", page=PATH, permission=PERMISSION, title="Importe",
+    caption="Importläufe, neueste zuerst",
+    query=lambda view: view.data.call(meta.import_runs, None, RUN_LIMIT),
+    columns=RUN_COLUMNS, rows=lambda runs, _view: run_rows(runs),
+)
+COUNTS = Section(
+    id="data-counts", page=PATH, permission=PERMISSION, title="Zeilen je Tabelle",
+    caption="Zeilen je Tabelle", query=lambda view: view.data.call(meta.table_counts),
+    columns=COUNT_COLUMNS, rows=lambda counts, _view: count_rows(counts),
+    has_data=lambda _counts: True,
+)
+SECTIONS = (RUNS, COUNTS)

@@ -17,10 +17,8 @@ from queries import budget, caseload, filters, transitions
 from .. import format as fmt
 from .. import theme
 from ..components import budget_charts, charts, kpi
-from ..components.messages import error_message
-from ..components.section import chart_section
-from ..components.tables import Column, data_table
-from ..data import DataUnavailable
+from ..components.tables import Column
+from ..sections import Section, draw, failure
 
 log = logging.getLogger(__name__)
 
@@ -55,9 +53,9 @@ def layout(view) -> html.Div:
             headline_cards(view),
             dbc.Row(
                 [
-                    dbc.Col(_caseload_chart(view), lg=4),
-                    dbc.Col(_budget_chart(view), lg=4),
-                    dbc.Col(_transitions_chart(view), lg=4),
+                    dbc.Col(_small(CASELOAD, view, CASELOAD_PATH), lg=4),
+                    dbc.Col(_small(BUDGET, view, BUDGET_PATH), lg=4),
+                    dbc.Col(_small(TRANSITIONS, view, TRANSITIONS_PATH), lg=4),
                 ],
                 className="g-3 mt-1",
             ),
@@ -86,11 +84,8 @@ def _guard(build, what: str):
     """A group of cards whose figures failed becomes one German message, not a blank."""
     try:
         return build()
-    except DataUnavailable:
-        raise
-    except Exception:  # noqa: BLE001
-        log.exception("overview cards failed: %s", what)
-        return [dbc.Col(error_message(), lg=12)]
+    except Exception as exc:  # noqa: BLE001 - the one error policy (sections.failure)
+        return [dbc.Col(failure(exc, f"overview cards {what}"), lg=12)]
 
 
 def _cards(view) -> dbc.Row:
@@ -186,67 +181,59 @@ def _link(view, path: str, label: str):
     return dcc.Link(f"{label} →", href=href, className="kim-more-link")
 
 
-def _caseload_chart(view):
-    f, k = view.filter, view.min_cell
+# --- the small charts (dashboard/sections.py): a sentence under each, the table downloads --
 
-    def build():
-        rows = view.data.call(caseload.caseload, f)["monthly_active"]
-        if not rows:
-            return None
-        fig = charts.monthly_active(rows, k, height=charts.SMALL_HEIGHT,
-                                    max_labelled=SMALL_LABELLED_BARS)
-        return fig, _sentence(
-            f"Aktive Fälle am Monatsende: {fmt.month_long(rows[0]['month'])} "
+
+def _caseload_sentence(rows: list[dict], view) -> str:
+    k = view.min_cell
+    return (f"Aktive Fälle am Monatsende: {fmt.month_long(rows[0]['month'])} "
             f"{fmt.count(rows[0]['active'], k)}, {fmt.month_long(rows[-1]['month'])} "
-            f"{fmt.count(rows[-1]['active'], k)}."
-        ), data_table("overview-caseload-table", CASELOAD_COLUMNS, rows, min_cell=k,
-                      caption="Aktive Fälle am Monatsende")
-
-    return chart_section("overview-caseload", "Fallzahlen", build,
-                         link=_link(view, CASELOAD_PATH, "Fallzahlen"), className="kim-small")
+            f"{fmt.count(rows[-1]['active'], k)}.")
 
 
-def _budget_chart(view):
-    f = view.filter
-
-    def build():
-        b = view.data.call(budget.budget, f)
-        if not b["modules"]:
-            return None
-        fig = charts.utilisation_by_module(b["modules"], height=charts.SMALL_HEIGHT)
-        parts = [f"Modul {m['module']} {fmt.percent(m['utilisation'])}" for m in b["modules"]]
-        elapsed = fmt.percent(b["modules"][0]["elapsed_share"])
-        return fig, _sentence(
-            f"Ausgegeben {b['year']}: {', '.join(parts)}; vergangen: {elapsed} des Jahres."
-        ), data_table("overview-budget-table", budget_charts.MODULE_COLUMNS,
-                      budget_charts.module_rows(b), min_cell=view.min_cell,
-                      caption=f"Mittelabfluss je Modul {b['year']}")
-
-    return chart_section("overview-budget", "Mittelabfluss", build,
-                         link=_link(view, BUDGET_PATH, "Mittelabfluss"), className="kim-small")
+def _budget_sentence(b: dict, _view) -> str:
+    parts = [f"Modul {m['module']} {fmt.percent(m['utilisation'])}" for m in b["modules"]]
+    elapsed = fmt.percent(b["modules"][0]["elapsed_share"])
+    return f"Ausgegeben {b['year']}: {', '.join(parts)}; vergangen: {elapsed} des Jahres."
 
 
-def _transitions_chart(view):
-    f, k = view.filter, view.min_cell
-
-    def build():
-        total = view.data.call(transitions.transitions, f)
-        rows = total["monthly"]
-        if not rows:
-            return None
-        fig = charts.transitions_monthly(rows, k, height=charts.SMALL_HEIGHT,
-                                         max_labelled=SMALL_LABELLED_BARS)
-        return fig, _sentence(
-            f"Im Zeitraum {fmt.count(total['total'], k)} Statuswechsel, darunter "
+def _transitions_sentence(total: dict, view) -> str:
+    k = view.min_cell
+    return (f"Im Zeitraum {fmt.count(total['total'], k)} Statuswechsel, darunter "
             f"{fmt.count(total['bleiberecht'], k)} ins Bleiberecht und "
-            f"{fmt.count(total['einbuergerungen'], k)} Einbürgerungen."
-        ), data_table("overview-transitions-table", TRANSITION_COLUMNS, rows, min_cell=k,
-                      caption="Statuswechsel je Monat")
-
-    return chart_section("overview-transitions", "Statuswechsel", build,
-                         link=_link(view, TRANSITIONS_PATH, "Statuswechsel"),
-                         className="kim-small")
+            f"{fmt.count(total['einbuergerungen'], k)} Einbürgerungen.")
 
 
-def _sentence(text: str) -> html.P:
-    return html.P(text, className="kim-chart-sentence")
+CASELOAD = Section(
+    id="overview-caseload", page=PATH, permission="aggregates", title="Fallzahlen",
+    caption="Aktive Fälle am Monatsende",
+    query=lambda view: view.data.call(caseload.caseload, view.filter)["monthly_active"],
+    columns=CASELOAD_COLUMNS, sentence=_caseload_sentence,
+    figure=lambda rows, view: charts.monthly_active(rows, view.min_cell,
+                                                    height=charts.SMALL_HEIGHT,
+                                                    max_labelled=SMALL_LABELLED_BARS),
+)
+BUDGET = Section(
+    id="overview-budget", page=PATH, permission="aggregates", title="Mittelabfluss",
+    caption=lambda view: f"Mittelabfluss je Modul {view.filter.as_of.year}",
+    query=lambda view: view.data.call(budget.budget, view.filter),
+    columns=budget_charts.MODULE_COLUMNS, rows=lambda b, _view: budget_charts.module_rows(b),
+    has_data=lambda b: bool(b["modules"]), sentence=_budget_sentence,
+    figure=lambda b, _view: charts.utilisation_by_module(b["modules"],
+                                                         height=charts.SMALL_HEIGHT),
+)
+TRANSITIONS = Section(
+    id="overview-transitions", page=PATH, permission="aggregates", title="Statuswechsel",
+    caption="Statuswechsel je Monat",
+    query=lambda view: view.data.call(transitions.transitions, view.filter),
+    columns=TRANSITION_COLUMNS, rows=lambda total, _view: total["monthly"],
+    has_data=lambda total: bool(total["monthly"]), sentence=_transitions_sentence,
+    figure=lambda total, view: charts.transitions_monthly(total["monthly"], view.min_cell,
+                                                          height=charts.SMALL_HEIGHT,
+                                                          max_labelled=SMALL_LABELLED_BARS),
+)
+SECTIONS = (CASELOAD, BUDGET, TRANSITIONS)
+
+
+def _small(section, view, path: str):
+    return draw(section, view, link=_link(view, path, section.title), className="kim-small")

@@ -26,15 +26,11 @@ from dash import Input, Output, dcc, html
 from queries import budget, caseload, transitions
 
 from .. import format as fmt
-from .. import theme
+from .. import sections, theme
 from ..components import budget_charts as bc
-from ..components import charts
-from ..components import transition_charts as tc
-from ..components.messages import error_message, no_data
+from ..components.messages import no_data
 from ..components.tables import TEXT_SUFFIX, Column, table_rows
-from ..data import DataUnavailable
 from ..layout import REPORT_LINK_ID
-from ..security import NO_PERMISSION_TEXT, AccessDenied
 from . import budget as budget_page
 from . import caseload as caseload_page
 from . import overview
@@ -166,16 +162,11 @@ def _theme(theme_id: str, title: str, blocks: list) -> html.Section:
 def _block(block_id: str, title: str | None, build: Callable[[], list | None], *,
            note: str | None = None, className: str = "") -> html.Div:
     """One part of a theme that is never split across pages; a failure becomes German words
-    in its place only (as components.section.chart_section does on the screen pages)."""
+    in its place only (the one error policy of the screen pages, sections.failure)."""
     try:
         built = build()
-    except DataUnavailable:
-        raise
-    except AccessDenied:
-        body = [error_message(NO_PERMISSION_TEXT)]
-    except Exception:  # noqa: BLE001 - the reader gets words, the log the trace
-        log.exception("report block %s failed", block_id)
-        body = [error_message()]
+    except Exception as exc:  # noqa: BLE001 - the one error policy (sections.failure)
+        body = [sections.failure(exc, f"report block {block_id}")]
     else:
         body = [no_data()] if built is None else built
     children = [html.H3(title, className="kim-report-block-title")] if title else []
@@ -240,73 +231,70 @@ def caseload_summary(figures: dict, f, k: int) -> str:
 
 def _caseload_blocks(view) -> list:
     f, k = view.filter, view.min_cell
+    view = replace(view, municipality=None)  # the report stays at Kreis or Bezirk level
     figures = _figures(view, caseload.caseload)
-    if figures is None:
-        return [error_message()]
-    districts = figures["districts"]
+    if not isinstance(figures, dict):
+        return [figures]
     blocks = [_sentence(caseload_summary(figures, f, k), "report-caseload-summary")]
 
     if f.district is None:
         def by_district():
-            if not districts:
+            if not figures["districts"]:
                 return None
             return [html.Div([
                 graph("report-caseload-districts-graph",
-                      charts.active_cases_by_district(districts, k), HALF_WIDTH),
+                      sections.figure(caseload_page.DISTRICTS, view), HALF_WIDTH),
                 graph("report-caseload-per-fte-graph",
-                      charts.caseload_per_fte_by_district(districts, k), HALF_WIDTH),
+                      sections.figure(caseload_page.PER_FTE, view), HALF_WIDTH),
             ], className="kim-report-pair")]
 
         blocks.append(_block("report-caseload-districts",
                              f"Aktive Fälle und Fälle je Vollzeitstelle je Bezirk am "
                              f"{fmt.day(f.as_of)}", by_district))
     else:
-        def municipalities():
-            rows = [m for d in districts for m in d["municipalities"]]
-            if not rows:
-                return None
-            return [graph("report-caseload-municipalities-graph",
-                          charts.per_1000_by_municipality(rows, k), FULL_WIDTH)]
-
         blocks.append(_block("report-caseload-municipalities",
-                             "Aktive Fälle je 1.000 Einwohner nach Gemeinde", municipalities))
+                             "Aktive Fälle je 1.000 Einwohner nach Gemeinde",
+                             _graph_of(caseload_page.MUNICIPALITIES, view,
+                                       "report-caseload-municipalities-graph")))
 
-    def monthly():
-        rows = figures["monthly_active"]
-        if not rows:
-            return None
-        return [graph("report-caseload-monthly-graph", charts.monthly_active(rows, k),
-                      FULL_WIDTH)]
-
-    blocks.append(_block("report-caseload-monthly", "Aktive Fälle am Monatsende", monthly))
-
-    def table():
-        if not districts:
-            return None
-        if f.district is None:
-            rows = [*districts, {"name": "Kreis gesamt", **figures["total"]}]
-            return [print_table("report-caseload-table", caseload_page.DISTRICT_COLUMNS, rows,
-                                min_cell=k, caption="Fallzahlen je Bezirk",
-                                total_label="Kreis gesamt")]
-        rows = [{**m, "district": d["name"]} for d in districts for m in d["municipalities"]]
-        return [print_table("report-caseload-table", caseload_page.MUNICIPALITY_COLUMNS, rows,
-                            min_cell=k, caption="Fallzahlen je Gemeinde")]
-
-    blocks.append(_block("report-caseload-table-block", None, table,
+    blocks.append(_block("report-caseload-monthly", "Aktive Fälle am Monatsende",
+                         _graph_of(caseload_page.MONTHLY, view, "report-caseload-monthly-graph")))
+    table = caseload_page.DISTRICTS if f.district is None else caseload_page.MUNICIPALITIES
+    blocks.append(_block("report-caseload-table-block", None,
+                         _table_of(table, view, "report-caseload-table",
+                                   total_label="Kreis gesamt"),
                          className="kim-report-table-block"))
     return blocks
 
 
 def _figures(view, fn, f=None):
-    """fn's figures for the view's filter (or `f`); None (logged) when computing them failed, so
-    the theme shows a German message. DataUnavailable goes on to the router's banner."""
+    """fn's figures for the view's filter (or `f`); in their place the German words of the one
+    error policy when computing them failed. DataUnavailable goes on to the router's banner."""
     try:
         return view.data.call(fn, f or view.filter)
-    except DataUnavailable:
-        raise
-    except Exception:  # noqa: BLE001 - the reader gets words, the log the trace
-        log.exception("report figures %s failed", fn.__name__)
-        return None
+    except Exception as exc:  # noqa: BLE001 - sections.failure decides
+        return sections.failure(exc, f"report figures {fn.__name__}")
+
+
+def _graph_of(section, view, graph_id: str, width: int = FULL_WIDTH, zoom: float = ZOOM):
+    """A _block build: the section's figure (the registry's, as on its page) at print size."""
+    def build():
+        fig = sections.figure(section, view)
+        return None if fig is None else [graph(graph_id, fig, width, zoom=zoom)]
+
+    return build
+
+
+def _table_of(section, view, table_id: str, total_label: str | None = None):
+    """A _block build: the table behind the section (the registry's rows, as downloaded)."""
+    def build():
+        t = sections.table(section, view)
+        if t is None:
+            return None
+        return [print_table(table_id, t.columns, list(t.rows), min_cell=view.min_cell,
+                            caption=t.title, total_label=total_label)]
+
+    return build
 
 
 # --- Mittelabfluss -----------------------------------------------------------------------------
@@ -314,11 +302,11 @@ def _figures(view, fn, f=None):
 
 def _budget_blocks(view) -> list:
     # The Haushaltsjahr the Mittelabfluss page shows (its `jahr=`, else the Stichtag's year).
-    chosen, year_note = budget_page.budget_year(view.state)
-    f, k = replace(view.filter, year=chosen), view.min_cell
+    year_note = view.year_note
+    f = replace(view.filter, year=view.year)
     figures = _figures(view, budget.budget, f)
-    if figures is None:
-        return [error_message()]
+    if not isinstance(figures, dict):
+        return [figures]
     year = figures["year"]
     intro = html.P(f"Haushaltsjahr {year}, Stand {fmt.day(f.as_of)}. Die Mittel werden "
                    "kreisweit bewilligt und gebucht: der Bezirksfilter wirkt hier nicht."
@@ -327,87 +315,57 @@ def _budget_blocks(view) -> list:
     if not bc.has_data(figures):
         return [intro, no_data(f"Für das Haushaltsjahr {year} sind bis zum {fmt.day(f.as_of)} "
                                "weder Bewilligungen noch Buchungen erfasst.")]
-    blocks = [intro,
-              _sentence(budget_page.summary_text(figures, f.as_of), "report-budget-summary")]
-    blocks.append(_block(
-        "report-budget-modules", "Mittelabfluss je Modul gegenüber dem Plan",
-        lambda: [graph("report-budget-modules-graph", bc.module_bullets(figures),
-                       FULL_WIDTH, zoom=TALL_ZOOM)],
-        note="Balken: ausgegeben; heller: Hochrechnung bis Jahresende; Strich: Plan bei "
-             "gleichmäßigem Abfluss.",
-    ))
-    blocks.append(_block(
-        "report-budget-table-block", None,
-        lambda: [print_table("report-budget-table", bc.MODULE_COLUMNS, bc.module_rows(figures),
-                             min_cell=k, caption="Mittelabfluss je Modul")],
-        className="kim-report-table-block",
-    ))
-    blocks.append(_block(
-        "report-budget-repayment", "Voraussichtliche Rückzahlung an das Land",
-        lambda: [graph("report-budget-repayment-graph", bc.repayment(figures), FULL_WIDTH)],
-    ))
-
-    def cumulative():
-        if not bc.monthly_rows(figures):
-            return None
-        return [graph("report-budget-cumulative-graph", bc.cumulative_spend(figures, f.as_of),
-                      FULL_WIDTH)]
-
-    blocks.append(_block("report-budget-cumulative", "Ausgaben kumuliert je Monat", cumulative,
-                         note="Gestrichelt: gleichmäßiger Abfluss bis zur vollen Bewilligung."))
-    return blocks
+    section = {s.id: s for s in budget_page.SECTIONS}
+    return [
+        intro,
+        _sentence(budget_page.summary_text(figures, f.as_of), "report-budget-summary"),
+        _block("report-budget-modules", "Mittelabfluss je Modul gegenüber dem Plan",
+               _graph_of(section["budget-modules"], view, "report-budget-modules-graph",
+                         zoom=TALL_ZOOM),
+               note="Balken: ausgegeben; heller: Hochrechnung bis Jahresende; Strich: Plan bei "
+                    "gleichmäßigem Abfluss."),
+        _block("report-budget-table-block", None,
+               _table_of(section["budget-modules"], view, "report-budget-table"),
+               className="kim-report-table-block"),
+        _block("report-budget-repayment", "Voraussichtliche Rückzahlung an das Land",
+               _graph_of(section["budget-repayment"], view, "report-budget-repayment-graph")),
+        _block("report-budget-cumulative", "Ausgaben kumuliert je Monat",
+               _graph_of(section["budget-cumulative"], view, "report-budget-cumulative-graph"),
+               note="Gestrichelt: gleichmäßiger Abfluss bis zur vollen Bewilligung."),
+    ]
 
 
 # --- Statuswechsel -----------------------------------------------------------------------------
 
 
 def _transition_blocks(view) -> list:
-    f, k = view.filter, view.min_cell
+    k = view.min_cell
     figures = _figures(view, transitions.transitions)
-    if figures is None:
-        return [error_message()]
+    if not isinstance(figures, dict):
+        return [figures]
     spheres = figures["sphere_changes"]
     blocks = [_sentence(transitions_page.status_summary(figures, k), "report-transitions-summary")]
-
-    def sankey():
-        if not figures["flows"]:
-            return None
-        fig = tc.status_sankey(figures["flows"], k)
-        return [graph("report-transitions-sankey-graph", fig, FULL_WIDTH, zoom=TALL_ZOOM)]
-
     blocks.append(_block("report-transitions-sankey", "Wechsel des Aufenthaltsstatus im Zeitraum",
-                         sankey, note=f"Graue Bänder stehen für weniger als {k} Wechsel und "
-                                      "sind nicht maßstabsgetreu."))
-
-    def monthly():
-        rows = view.data.call(transitions.transitions_monthly_by_kind, f)
-        if not rows:
-            return None
-        return [graph("report-transitions-monthly-graph", tc.bleiberecht_monthly(rows, k),
-                      FULL_WIDTH)]
-
+                         _graph_of(transitions_page.SANKEY, view,
+                                   "report-transitions-sankey-graph", zoom=TALL_ZOOM),
+                         note=f"Graue Bänder stehen für weniger als {k} Wechsel und "
+                              "sind nicht maßstabsgetreu."))
     blocks.append(_block("report-transitions-monthly",
-                         "Bleiberecht (§§ 25a, 25b) und Einbürgerungen je Monat", monthly))
-
-    def table():
-        if not figures["flows"]:
-            return None
-        return [print_table("report-transitions-table", tc.FLOW_COLUMNS,
-                            tc.status_flow_rows(figures["flows"]), min_cell=k,
-                            caption="Wechsel des Aufenthaltsstatus")]
-
-    blocks.append(_block("report-transitions-table-block", None, table,
+                         "Bleiberecht (§§ 25a, 25b) und Einbürgerungen je Monat",
+                         _graph_of(transitions_page.MONTHLY, view,
+                                   "report-transitions-monthly-graph")))
+    blocks.append(_block("report-transitions-table-block", None,
+                         _table_of(transitions_page.SANKEY, view, "report-transitions-table"),
                          className="kim-report-table-block"))
 
     def sphere_charts():
-        gaps = view.data.call(transitions.sphere_gap_distribution, f)
         parts = []
-        if gaps and any(r["count"] for r in gaps):
-            parts.append(graph("report-transitions-gaps-graph", tc.sphere_gaps(gaps, k),
-                               HALF_WIDTH))
-        if spheres["flows"]:
-            parts.append(graph("report-transitions-spheres-graph",
-                               tc.sphere_flow_matrix(spheres["flows"], k), HALF_WIDTH))
+        pairs = ((transitions_page.GAPS, "report-transitions-gaps-graph"),
+                 (transitions_page.SPHERES, "report-transitions-spheres-graph"))
+        for section, graph_id in pairs:
+            fig = sections.figure(section, view)
+            if fig is not None:
+                parts.append(graph(graph_id, fig, HALF_WIDTH))
         return [html.Div(parts, className="kim-report-pair")] if parts else None
 
     blocks.append(html.Div(

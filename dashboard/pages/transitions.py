@@ -14,8 +14,7 @@ from queries import transitions
 
 from .. import format as fmt
 from ..components import transition_charts as tc
-from ..components.section import chart_section
-from ..components.tables import data_table
+from ..sections import Section, draw
 
 PATH = "/statuswechsel"
 TITLE = "Statuswechsel"
@@ -33,30 +32,13 @@ def layout(view) -> html.Div:
                                       className="kim-h1-sub")], className="kim-page-title"),
             html.P(status_summary(figures, k), className="kim-summary",
                    id="transitions-summary"),
-            chart_section(
-                "transitions-sankey", "Wechsel des Aufenthaltsstatus im Zeitraum",
-                lambda: _sankey(figures, k),
-                note="Jede Spalte ist eine Statusgruppe; die Zahl am Kasten nennt die Wechsel in "
-                     "diesen Status (bei reinen Ausgangsstatus: aus ihm heraus). Graue Bänder "
-                     f"stehen für weniger als {k} Wechsel und sind nicht maßstabsgetreu.",
-            ),
-            chart_section(
-                "transitions-monthly", "Bleiberecht (§§ 25a, 25b) und Einbürgerungen je Monat",
-                lambda: _monthly(view, k),
-            ),
+            draw(SANKEY, view),
+            draw(MONTHLY, view),
             html.H2("Rechtskreiswechsel", className="kim-page-subtitle mt-4"),
             html.P(sphere_summary(spheres, k), className="kim-summary",
                    id="transitions-sphere-summary"),
-            chart_section(
-                "transitions-gaps", "Lücke zwischen altem und neuem Rechtskreis",
-                lambda: _gaps(view, k),
-                note="Nahtlos: der neue Rechtskreis beginnt am Tag nach dem Ende des alten.",
-            ),
-            chart_section(
-                "transitions-spheres", "Von welchem in welchen Rechtskreis",
-                lambda: _sphere_flows(spheres, k),
-                note="Zeilen: bisheriger Rechtskreis, Spalten: neuer Rechtskreis.",
-            ),
+            draw(GAPS, view),
+            draw(SPHERES, view),
         ]
     )
 
@@ -93,37 +75,48 @@ def sphere_summary(spheres: dict, k: int) -> str:
     return text + "."
 
 
-def _sankey(figures, k):
-    flows = figures["flows"]
-    if not flows:
-        return None
-    return tc.status_sankey(flows, k), data_table(
-        "transitions-sankey-table", tc.FLOW_COLUMNS, tc.status_flow_rows(flows), min_cell=k,
-        caption="Wechsel des Aufenthaltsstatus")
+# --- the sections (dashboard/sections.py) ---------------------------------------------------
 
 
-def _monthly(view, k):
-    rows = view.data.call(transitions.transitions_monthly_by_kind, view.filter)
-    if not rows:
-        return None
-    return tc.bleiberecht_monthly(rows, k), data_table(
-        "transitions-monthly-table", tc.MONTHLY_COLUMNS, rows, min_cell=k,
-        caption="Bleiberecht und Einbürgerungen je Monat")
+def _figures(view) -> dict:
+    return view.data.call(transitions.transitions, view.filter)
 
 
-def _gaps(view, k):
-    rows = view.data.call(transitions.sphere_gap_distribution, view.filter)
-    if not rows or all(r["count"] == 0 for r in rows):
-        return None
-    return tc.sphere_gaps(rows, k), data_table(
-        "transitions-gaps-table", tc.GAP_COLUMNS, tc.gap_rows(rows), min_cell=k,
-        caption="Rechtskreiswechsel nach Länge der Lücke")
-
-
-def _sphere_flows(spheres, k):
-    flows = spheres["flows"]
-    if not flows:
-        return None
-    return tc.sphere_flow_matrix(flows, k), data_table(
-        "transitions-spheres-table", tc.FLOW_COLUMNS, tc.sphere_flow_rows(flows), min_cell=k,
-        caption="Rechtskreiswechsel von – nach")
+SANKEY = Section(
+    id="transitions-sankey", page=PATH, permission="aggregates",
+    title="Wechsel des Aufenthaltsstatus im Zeitraum", caption="Wechsel des Aufenthaltsstatus",
+    query=lambda view: _figures(view)["flows"], columns=tc.FLOW_COLUMNS,
+    rows=lambda flows, _view: tc.status_flow_rows(flows),
+    figure=lambda flows, view: tc.status_sankey(flows, view.min_cell),
+    note=lambda view: "Jede Spalte ist eine Statusgruppe; die Zahl am Kasten nennt die Wechsel "
+                      "in diesen Status (bei reinen Ausgangsstatus: aus ihm heraus). Graue "
+                      f"Bänder stehen für weniger als {view.min_cell} Wechsel und sind nicht "
+                      "maßstabsgetreu.",
+)
+MONTHLY = Section(
+    id="transitions-monthly", page=PATH, permission="aggregates",
+    title="Bleiberecht (§§ 25a, 25b) und Einbürgerungen je Monat",
+    caption="Bleiberecht und Einbürgerungen je Monat",
+    query=lambda view: view.data.call(transitions.transitions_monthly_by_kind, view.filter),
+    columns=tc.MONTHLY_COLUMNS,
+    figure=lambda rows, view: tc.bleiberecht_monthly(rows, view.min_cell),
+)
+GAPS = Section(
+    id="transitions-gaps", page=PATH, permission="aggregates",
+    title="Lücke zwischen altem und neuem Rechtskreis",
+    caption="Rechtskreiswechsel nach Länge der Lücke",
+    query=lambda view: view.data.call(transitions.sphere_gap_distribution, view.filter),
+    columns=tc.GAP_COLUMNS, rows=lambda rows, _view: tc.gap_rows(rows),
+    has_data=lambda rows: bool(rows) and any(r["count"] != 0 for r in rows),
+    figure=lambda rows, view: tc.sphere_gaps(rows, view.min_cell),
+    note="Nahtlos: der neue Rechtskreis beginnt am Tag nach dem Ende des alten.",
+)
+SPHERES = Section(
+    id="transitions-spheres", page=PATH, permission="aggregates",
+    title="Von welchem in welchen Rechtskreis", caption="Rechtskreiswechsel von – nach",
+    query=lambda view: _figures(view)["sphere_changes"]["flows"], columns=tc.FLOW_COLUMNS,
+    rows=lambda flows, _view: tc.sphere_flow_rows(flows),
+    figure=lambda flows, view: tc.sphere_flow_matrix(flows, view.min_cell),
+    note="Zeilen: bisheriger Rechtskreis, Spalten: neuer Rechtskreis.",
+)
+SECTIONS = (SANKEY, MONTHLY, GAPS, SPHERES)
