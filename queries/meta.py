@@ -82,7 +82,7 @@ def import_runs(conn: Connection, limit: int = 50) -> list[dict]:
     t = schema.import_run
     rows = conn.execute(
         select(t.c.id, t.c.started_at, t.c.finished_at, t.c.source, t.c.outcome, t.c.files,
-               t.c.message)
+               t.c.message, t.c.exported_on)
         .order_by(t.c.id.desc())
         .limit(max(0, int(limit)))
     )
@@ -95,6 +95,7 @@ def import_runs(conn: Connection, limit: int = 50) -> list[dict]:
             "outcome": r.outcome,
             "files": r.files,
             "message": r.message,
+            "exported_on": r.exported_on,
         }
         for r in rows
     ]

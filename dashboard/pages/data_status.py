@@ -34,8 +34,9 @@ LISTED_SUBJECTS = {"booking": "Buchungsnummern", "position": "Stellen",
                    "case": "Fälle (Pseudonyme)", "person": "Personen (Pseudonyme)"}
 
 TABLE_LABELS = {
-    "district": "Bezirke",
-    "municipality": "Gemeinden",
+    "territory": "Kreis oder Stadt (territory)",
+    "district": "Bezirke (district)",
+    "municipality": "Gemeinden oder Stadtteile (municipality)",
     "funded_position": "Geförderte Stellen",
     "staff": "Beschäftigte",
     "person": "Personen",
@@ -51,6 +52,7 @@ TABLE_LABELS = {
 RUN_COLUMNS = (
     Column("id", "Lauf", "number"),
     Column("finished", "Beendet"),
+    Column("exported", "Export vom"),
     Column("source", "Quelle"),
     Column("outcome_label", "Ergebnis"),
     Column("file_count", "Dateien", "number"),
@@ -172,6 +174,7 @@ def run_rows(runs: list[dict]) -> list[dict]:
         rows.append({
             "id": r["id"],
             "finished": _when(r["finished_at"]),
+            "exported": fmt.day(r["exported_on"]) if r.get("exported_on") else "",
             "source": r["source"],
             "outcome_label": OUTCOMES.get(r["outcome"], r["outcome"]),
             "file_count": len(files),
@@ -190,6 +193,9 @@ def runs_summary(runs: list[dict]) -> str:
     if latest_ok is not None:
         text += (f" Maßgeblich für den Datenstand ist der letzte erfolgreiche Lauf "
                  f"vom {_when(latest_ok['finished_at'])} (Quelle: {latest_ok['source']}).")
+        if latest_ok.get("exported_on"):
+            text += (f" Sein Export aus dem Quellsystem stammt vom "
+                     f"{fmt.day(latest_ok['exported_on'])}; dieser Tag gilt als Datenstand.")
     return text
 
 
