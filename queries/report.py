@@ -1,8 +1,8 @@
 """The `kim report` document of KPIS.md: every figure for one filter, as JSON data or as CSV.
 
 `build_report` returns the binding JSON shape of KPIS.md (dates as ISO strings) with two added
-keys a reader needs to interpret it: `kreis` (the area's name, also without a territory row) and `min_cell` (the K that turned
-small counts into null).
+keys a reader needs to interpret it: `kreis` (the area's name, also without a territory row)
+and `min_cell` (the K that turned small counts into null).
 
 `report_csv` writes the same document in long format, one figure per line, so a spreadsheet
 user can filter by the first and third column and never has to unfold nested lists:
