@@ -160,10 +160,11 @@ def render(app: dash.Dash, data: Data, pages: Sequence, pathname: str | None,
     try:
         districts = data.districts()
         municipalities = data.municipality_districts()
-        kreis = data.kreis_name()
-        as_of = data.data_as_of()
+        territory = data.territory()
+        kreis = territory.name
+        as_of = data.datenstand()
     except DataUnavailable as exc:
-        districts, municipalities, kreis, as_of = None, None, None, None
+        districts, municipalities, kreis, as_of, territory = None, None, None, None, None
         banner = database_banner(str(exc))
     known = {d["id"] for d in districts} if districts is not None else None
     state = urlstate.parse(search, today=today, min_cell=data.min_cell, districts=known,
@@ -189,7 +190,8 @@ def render(app: dash.Dash, data: Data, pages: Sequence, pathname: str | None,
             content = _no_permission(page)
         else:
             view = frame.View(pathname=page.PATH, state=state, data=data,
-                              kreis_name=frame.kreis_text(kreis), href=href)
+                              kreis_name=frame.kreis_text(kreis), href=href,
+                              territory=territory)
             try:
                 content = frame.dress(page.layout(view), state)  # display modes, chart texts
             except DataUnavailable as exc:
@@ -214,7 +216,7 @@ def render(app: dash.Dash, data: Data, pages: Sequence, pathname: str | None,
         frame.data_as_of_text(as_of) if banner is None or as_of else "",
         nav,
         notes,
-        filterbar.filter_bar(state, districts, today, as_of=as_of),
+        filterbar.filter_bar(state, districts, today, as_of=as_of, words=territory),
         content,
         title,
     )

@@ -54,6 +54,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from queries import meta
+from queries.territory import Territory
 
 from . import format as fmt
 from . import layout as frame
@@ -220,6 +221,8 @@ class Drawing:
     budget_year: int | None
     # The Gemeinde level (a page with MUNICIPALITY_LEVEL and `gemeinde=` in the URL): "Name (AGS)".
     municipality: str | None = None
+    # The Kreis or Stadt whose words the header rows use (queries/territory.py).
+    territory: Territory | None = None
 
 
 def _draw(app: dash.Dash, data: Data, by_slug: dict, slug: str) -> Drawing:
@@ -232,8 +235,9 @@ def _draw(app: dash.Dash, data: Data, by_slug: dict, slug: str) -> Drawing:
     if len(query) > MAX_QUERY_LENGTH:
         raise Refusal(400, TOO_LONG)
     districts = data.districts()
-    kreis = data.kreis_name()
-    as_of = data.data_as_of()
+    territory = data.territory()
+    kreis = territory.name
+    as_of = data.datenstand()
     state = urlstate.parse("?" + query, today=data.today(), min_cell=data.min_cell,
                            districts={d["id"] for d in districts},
                            municipalities=data.municipality_districts())
@@ -246,7 +250,7 @@ def _draw(app: dash.Dash, data: Data, by_slug: dict, slug: str) -> Drawing:
         return app.get_relative_path(path) + query
 
     view = frame.View(pathname=page.PATH, state=state, data=data,
-                      kreis_name=frame.kreis_text(kreis), href=href)
+                      kreis_name=frame.kreis_text(kreis), href=href, territory=territory)
     with section.collecting() as collector:
         page.layout(view)
     names = {d["id"]: d["name"] for d in districts}
@@ -260,7 +264,8 @@ def _draw(app: dash.Dash, data: Data, by_slug: dict, slug: str) -> Drawing:
     return Drawing(page=page, slug=slug, state=state, records=collector.records,
                    kreis=frame.kreis_text(kreis),
                    district_name=names.get(state.filter.district, state.filter.district),
-                   as_of=as_of, budget_year=year, municipality=municipality)
+                   as_of=as_of, budget_year=year, municipality=municipality,
+                   territory=territory)
 
 
 def _split(name: str) -> tuple[str, str]:
@@ -489,19 +494,22 @@ def sheet_name(title: str, taken: Sequence[str]) -> str:
 def header_rows(drawing: Drawing, table: Table, min_cell: int) -> list[tuple[str, object]]:
     """(label, value) rows above the table: what it is, for which filter, how current."""
     f = drawing.state.filter
+    w = drawing.territory or Territory(name=drawing.kreis)
     rows: list[tuple[str, object]] = [
-        ("Kreis", drawing.kreis),
+        (w.area, drawing.kreis),
         ("Seite", drawing.page.TITLE),
         ("Tabelle", table.title),
         ("Zeitraum von", f.period_from),
         ("Zeitraum bis (Stichtag)", f.period_to),
-        ("Bezirk", drawing.district_name or "alle Bezirke (Kreis gesamt)"),
+        (w.district_word, drawing.district_name or f"{w.all_districts} ({w.total})"),
     ]
     if drawing.municipality:
-        rows.append(("Gemeinde", drawing.municipality))
+        rows.append((w.municipality_word, drawing.municipality))
     if drawing.budget_year is not None:
         rows.append(("Haushaltsjahr", drawing.budget_year))
-    kreiswide = getattr(drawing.page, "KREISWIDE_NOTE", None)
+    wide_note = getattr(drawing.page, "wide_note", None)
+    kreiswide = (wide_note(w) if callable(wide_note)
+                 else getattr(drawing.page, "KREISWIDE_NOTE", None))
     if kreiswide and f.district is not None:
         rows.append(("Hinweis", kreiswide))
     rows.append(("Datenstand", drawing.as_of if drawing.as_of else "noch kein Import"))

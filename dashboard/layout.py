@@ -16,6 +16,8 @@ from datetime import date
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
+from queries.territory import Territory
+
 from . import format as fmt
 from . import theme
 from .data import Data
@@ -51,6 +53,14 @@ class View:
     # href(path, **changes) -> a link to another page (or the same one with changed filters)
     # carrying the current view; None when no page has that path (yet).
     href: Callable[..., str | None]
+    # The Kreis or Stadt and its level words (queries/territory.py); None: a Kreis named
+    # kreis_name (views built before the territory was read).
+    territory: Territory | None = None
+
+    @property
+    def words(self) -> Territory:
+        """The territory whose words a page uses ("Bezirk"/"Stadtbezirk", "Kreis gesamt"/…)."""
+        return self.territory or Territory(name=self.kreis_name)
 
     @property
     def filter(self):

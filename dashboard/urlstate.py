@@ -64,7 +64,8 @@ MAX_VALUE_LENGTH = 64
 # How much of a rejected value a note repeats to the reader.
 ECHO_LENGTH = 30
 _DISTRICT_SYNTAX = re.compile(r"^[A-Za-z0-9_.\-]{1,64}$")
-_AGS_SYNTAX = re.compile(r"^[0-9]{8}$")
+# A Gemeinde's 8-digit AGS or a Stadtteil key (`05315000-101`, DATA_MODEL.md).
+_AGS_SYNTAX = re.compile(r"^[0-9]{8}(-[A-Z0-9]{1,12})?$")
 
 PRESET_THIS_YEAR = "jahr"
 PRESET_LAST_YEAR = "vorjahr"
@@ -274,8 +275,9 @@ def _read_municipality(
         notes.append("Der Wert für die Gemeinde ist zu lang; es wird keine Gemeinde gezeigt.")
         return None
     if not _AGS_SYNTAX.match(raw):
-        notes.append(f"{_echo(raw)} ist kein gültiger Gemeindeschlüssel (8 Ziffern); es wird "
-                     "keine einzelne Gemeinde gezeigt.")
+        notes.append(f"{_echo(raw)} ist kein gültiger Gemeindeschlüssel (8 Ziffern, in einer "
+                     "Stadt mit „-“ und Stadtteilnummer); es wird keine einzelne Gemeinde "
+                     "gezeigt.")
         return None
     if municipalities is not None and raw not in municipalities:
         notes.append(f"Eine Gemeinde mit dem Schlüssel {_echo(raw)} gibt es nicht; es wird keine "

@@ -11,7 +11,7 @@ import os
 from sqlalchemy import Connection, func, select
 
 from . import codes, derived, schema
-from .runs import data_as_of  # noqa: F401 - re-exported: the figure modules' single entry point
+from .runs import data_as_of, datenstand  # noqa: F401 - re-exported for the figure modules
 
 __all__ = [
     "districts",
@@ -21,6 +21,7 @@ __all__ = [
     "import_runs",
     "table_counts",
     "data_as_of",
+    "datenstand",
 ]
 
 # What the dashboard calls the area when neither the setting nor the AGS names it.

@@ -14,6 +14,7 @@ import dash_bootstrap_components as dbc
 from dash import Input, Output, State, ctx, dcc, html, no_update
 
 from queries import filters
+from queries.territory import Territory
 
 from .. import format as fmt
 from .. import urlstate
@@ -28,12 +29,14 @@ ALL_DISTRICTS = "alle"
 
 
 def filter_bar(state: urlstate.UrlState, districts: list[dict] | None, today: date,
-               as_of: date | None = None) -> html.Div:
+               as_of: date | None = None, words: Territory | None = None) -> html.Div:
     """The controls, showing the view of `state`. In presentation mode they fold into one line
-    with the period, the Bezirk and the Datenstand `as_of` (the header hides it there)."""
+    with the period, the Bezirk and the Datenstand `as_of` (the header hides it there). `words`
+    (queries/territory.py) names the level: Bezirk or Stadtbezirk."""
     f = state.filter
+    words = words or Territory(name="")
     preset = urlstate.preset_of(f, today)
-    district_options = [{"label": "Alle Bezirke", "value": ALL_DISTRICTS}]
+    district_options = [{"label": f"Alle {words.districts_word}", "value": ALL_DISTRICTS}]
     district_options += [{"label": d["name"], "value": d["id"]} for d in districts or []]
     controls = dbc.Row(
         [
@@ -47,7 +50,7 @@ def filter_bar(state: urlstate.UrlState, districts: list[dict] | None, today: da
                     xs=6, md=2),
             dbc.Col(_labelled("bis (Stichtag)", _date_input(TO_ID, f.period_to), TO_ID),
                     xs=6, md=2),
-            dbc.Col(_labelled("Bezirk", dbc.Select(
+            dbc.Col(_labelled(words.district_word, dbc.Select(
                 id=DISTRICT_ID, options=district_options,
                 value=f.district or ALL_DISTRICTS,
                 disabled=districts is None,
@@ -64,8 +67,8 @@ def filter_bar(state: urlstate.UrlState, districts: list[dict] | None, today: da
         # On a projector the filters fold into one line saying what is shown; a click (or Enter
         # on the focused line) opens the controls.
         names = {d["id"]: d["name"] for d in districts or []}
-        scope = ("Alle Bezirke" if f.district is None
-                 else f"Bezirk {names.get(f.district, f.district)}")
+        scope = (f"Alle {words.districts_word}" if f.district is None
+                 else words.district_label(names.get(f.district, f.district)))
         controls = html.Details(
             [
                 html.Summary(

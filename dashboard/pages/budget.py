@@ -36,6 +36,12 @@ KREISWIDE_NOTE = (
 )
 
 
+def wide_note(words) -> str:
+    """KREISWIDE_NOTE in the words of the territory (stadtweit, Stadtbezirksfilter in a city)."""
+    return (f"Die Mittel werden {words.wide} bewilligt und gebucht: der {words.district_word}"
+            "sfilter wirkt auf dieser Seite nicht.")
+
+
 def budget_year(state: urlstate.UrlState) -> tuple[int | None, str | None]:
     """(the year the URL asks for, or None for the default; a German note if it was unusable)."""
     raw = next((v for k, v in state.extra if k == YEAR_PARAM), None)
@@ -156,9 +162,10 @@ def _cumulative(figures: dict, f, k: int):
 
 
 def _scope_text(view) -> str:
+    note = wide_note(view.words)
     if view.filter.district is not None:
-        return f"Bezirk „{view.filter.district}“ gewählt – {KREISWIDE_NOTE}"
-    return KREISWIDE_NOTE
+        return f"{view.words.district_word} „{view.filter.district}“ gewählt – {note}"
+    return note
 
 
 def summary_text(figures: dict, as_of) -> str:

@@ -20,6 +20,7 @@ import dash_bootstrap_components as dbc
 from dash import Input, Output, State, html, no_update
 
 from queries import caseload
+from queries.territory import Territory
 
 from .. import format as fmt
 from .. import security, urlstate
@@ -42,9 +43,24 @@ MUNICIPALITY_STAFF_SECTION = "caseload-municipality-staff"
 # Downloads name the Gemeinde of `gemeinde=` (this page has that drill-down level).
 MUNICIPALITY_LEVEL = True
 MUNICIPALITY_NOTE_ID = "caseload-municipality-note"
-NO_STAFF_LEVEL_TEXT = ("Die Fallzahlen je Case Manager sind für Ihre Rolle nicht freigegeben; "
-                       "oben stehen die Zahlen der Gemeinde.")
 
+
+def no_staff_level_text(words: Territory) -> str:
+    return ("Die Fallzahlen je Case Manager sind für Ihre Rolle nicht freigegeben; "
+            f"oben stehen die Zahlen {'des Stadtteils' if words.is_city else 'der Gemeinde'}.")
+
+
+def district_columns(words: Territory) -> tuple[Column, ...]:
+    """The Bezirk table's columns, headed with the level's word (Bezirk or Stadtbezirk)."""
+    return (Column("name", words.district_word), *DISTRICT_COLUMNS[1:])
+
+
+def municipality_columns(words: Territory) -> tuple[Column, ...]:
+    return (Column("name", words.municipality_word), Column("district", words.district_word),
+            *MUNICIPALITY_COLUMNS[2:])
+
+
+# The columns as a Kreis names them; district_columns / municipality_columns give a city's.
 DISTRICT_COLUMNS = (
     Column("name", "Bezirk"),
     Column("active", "aktive Fälle", "count"),
@@ -64,6 +80,7 @@ MUNICIPALITY_COLUMNS = (
 )
 STAFF_COLUMNS = (
     Column("staff", "Case Manager (Pseudonym)"),
+    Column("home", "Stelle gezählt in"),
     Column("fte", "Vollzeitstelle", "number", 2),
     Column("active", "aktive Fälle", "count"),
     Column("opened", "eröffnet", "count"),
@@ -102,23 +119,26 @@ def layout(view) -> html.Div:
                               urlstate.municipality_note(ags, district["id"])],
                              color="info", className="kim-url-note mb-3", id=MUNICIPALITY_NOTE_ID)
     scope_note = None
+    w = view.words
     if district is None:
         crumbs = [(view.kreis_name, None)]
         level = [_districts_block(view, figures), _municipalities_section(view, figures)]
     elif gemeinde is None:
-        crumbs = [(view.kreis_name, kreis_href), (f"Bezirk {district['name']}", None)]
-        level = [_district_summary(district, k), _municipalities_section(view, figures),
+        crumbs = [(view.kreis_name, kreis_href), (w.district_label(district["name"]), None)]
+        level = [_district_summary(district, k, w), _municipalities_section(view, figures),
                  _staff_section(view, district) if can("staff_level") else None]
     else:
         crumbs = [(view.kreis_name, kreis_href),
-                  (f"Bezirk {district['name']}", view.href(PATH, municipality=None)),
-                  (f"Gemeinde {gemeinde['name']}", None)]
-        level = [_municipality_summary(gemeinde, district, k),
+                  (w.district_label(district["name"]), view.href(PATH, municipality=None)),
+                  (w.municipality_label(gemeinde["name"]), None)]
+        level = [_municipality_summary(gemeinde, district, k, w),
                  _municipality_staff_section(view, district, gemeinde) if can("staff_level")
-                 else html.P(NO_STAFF_LEVEL_TEXT, className="kim-section-note",
+                 else html.P(no_staff_level_text(w), className="kim-section-note",
                              id="caseload-municipality-no-staff")]
-        scope_note = (f"Die beiden folgenden Diagramme zeigen den ganzen Bezirk "
-                      f"{district['name']}, nicht nur die Gemeinde {gemeinde['name']}.")
+        scope_note = (f"Die beiden folgenden Diagramme zeigen den ganzen "
+                      f"{w.district_label(district['name'])}, nicht nur "
+                      f"{'den' if w.is_city else 'die'} "
+                      f"{w.municipality_label(gemeinde['name'])}.")
     return html.Div(
         [
             html.H1([TITLE, html.Span(f" · {fmt.period(f.period_from, f.period_to)}",
@@ -197,7 +217,8 @@ def district_of_click(click: dict | None) -> str | None:
 def _districts_block(view, figures) -> html.Div:
     k = view.min_cell
     districts = figures["districts"]
-    totals = {"name": "Kreis gesamt", **figures["total"]}
+    w = view.words
+    totals = {"name": w.total, **figures["total"]}
 
     # Both charts stand on the one table under them: it is their download (section.py).
     def active():
@@ -210,17 +231,20 @@ def _districts_block(view, figures) -> html.Div:
             return None
         return charts.caseload_per_fte_by_district(districts, k), None, table
 
-    table = data_table("caseload-districts-table", DISTRICT_COLUMNS, [*districts, totals],
-                       min_cell=k, caption="Fallzahlen je Bezirk") if districts else None
+    table = None
+    if districts:
+        table = data_table("caseload-districts-table", district_columns(w), [*districts, totals],
+                           min_cell=k, caption=f"Fallzahlen je {w.district_word}")
     return html.Div(
         [
             dbc.Row(
                 [
                     dbc.Col(chart_section(
                         DISTRICTS_SECTION,
-                        f"Aktive Fälle je Bezirk am {fmt.day(view.filter.as_of)}",
+                        f"Aktive Fälle je {w.district_word} am {fmt.day(view.filter.as_of)}",
                         active, clickable=True,
-                        note="Klicken Sie auf einen Bezirk, um seine Gemeinden"
+                        note=f"Klicken Sie auf einen {w.district_word}, um seine "
+                             f"{w.municipalities_word}"
                              + (" und Case Manager" if can("staff_level") else "") + " zu sehen.",
                     ), lg=6),
                     dbc.Col(chart_section(
@@ -236,9 +260,9 @@ def _districts_block(view, figures) -> html.Div:
     )
 
 
-def _district_summary(district: dict, k: int) -> html.P:
+def _district_summary(district: dict, k: int, w: Territory) -> html.P:
     return html.P(
-        f"Bezirk {district['name']}: {fmt.count(district['active'], k)} aktive Fälle, "
+        f"{w.district_label(district['name'])}: {fmt.count(district['active'], k)} aktive Fälle, "
         f"{fmt.count(district['opened'], k)} eröffnet und {fmt.count(district['closed'], k)} "
         f"abgeschlossen im Zeitraum; {fmt.number(district['fte'], 2)} Vollzeitstellen Case "
         f"Management, {fmt.number(district['per_fte'], 1)} Fälle je Vollzeitstelle.",
@@ -254,22 +278,27 @@ def _municipalities_section(view, figures):
         for m in d["municipalities"]
     ]
 
+    w = view.words
+
     def build():
         if not rows:
             return None
         fig = charts.per_1000_by_municipality(rows, k)
-        return fig, data_table("caseload-municipalities-table", MUNICIPALITY_COLUMNS, rows,
-                               min_cell=k, caption="Fallzahlen je Gemeinde")
+        return fig, data_table("caseload-municipalities-table", municipality_columns(w), rows,
+                               min_cell=k, caption=f"Fallzahlen je {w.municipality_word}")
 
+    # "einen Stadtteil … seine", "eine Gemeinde … ihre"
+    article, possessive = ("einen", "seine") if w.is_city else ("eine", "ihre")
     return chart_section(MUNICIPALITIES_SECTION,
-                         "Aktive Fälle je 1.000 Einwohner nach Gemeinde", build, clickable=True,
-                         note="Klicken Sie auf eine Gemeinde, um ihre "
+                         f"Aktive Fälle je 1.000 Einwohner nach {w.municipality_word}", build,
+                         clickable=True,
+                         note=f"Klicken Sie auf {article} {w.municipality_word}, um {possessive} "
                               + ("Case Manager" if can("staff_level") else "Zahlen") + " zu sehen.")
 
 
-def _municipality_summary(gemeinde: dict, district: dict, k: int) -> html.P:
+def _municipality_summary(gemeinde: dict, district: dict, k: int, w: Territory) -> html.P:
     return html.P(
-        f"Gemeinde {gemeinde['name']} (Bezirk {district['name']}): "
+        f"{w.municipality_label(gemeinde['name'])} ({w.district_label(district['name'])}): "
         f"{fmt.count(gemeinde['active'], k)} aktive Fälle, {fmt.count(gemeinde['opened'], k)} "
         f"eröffnet und {fmt.count(gemeinde['closed'], k)} abgeschlossen im Zeitraum; "
         f"{fmt.number(gemeinde['per_1000'], 1)} aktive Fälle je 1.000 Einwohner.",
@@ -291,30 +320,52 @@ def _municipality_staff_section(view, district: dict, gemeinde: dict):
                                table_rows, min_cell=k,
                                caption=f"Fallzahlen je Case Manager in {gemeinde['name']}")
 
+    w = view.words
+    this, one, the = (("dieses", "einen", "im") if w.is_city else ("dieser", "eine", "in der"))
     return chart_section(
         MUNICIPALITY_STAFF_SECTION,
-        f"Aktive Fälle je Case Manager in der Gemeinde {gemeinde['name']}", build,
-        note="Nur die Fälle dieser Gemeinde (Wohnort bei Fallbeginn). Keine Spalte „Fälle je "
-             "Vollzeitstelle“: die Vollzeitstelle eines Case Managers gilt für alle seine Fälle, "
-             "nicht für eine Gemeinde. Case Manager erscheinen nur unter ihrem Pseudonym.",
+        f"Aktive Fälle je Case Manager {the} {w.municipality_label(gemeinde['name'])}", build,
+        note=f"Nur die Fälle {this} {w.municipality_word}{'s' if w.is_city else ''} (Wohnort bei "
+             "Fallbeginn). Keine Spalte „Fälle je Vollzeitstelle“: die Vollzeitstelle eines "
+             f"Case Managers gilt für alle seine Fälle, nicht für {one} {w.municipality_word}. "
+             "Case Manager erscheinen nur unter ihrem Pseudonym.",
     )
 
 
 def _staff_section(view, district: dict):
     k = view.min_cell
 
+    w = view.words
+    names = {d["id"]: d["name"] for d in view.data.districts()}
+
+    def home(row: dict) -> str:
+        if row["staff_id"] is None:
+            return ""
+        if row["home_district_id"] == district["id"]:
+            return district["name"]
+        if row["home_district_id"] is None:
+            return f"{w.total} (ohne {w.district_word})"
+        return names.get(row["home_district_id"], row["home_district_id"])
+
     def build():
         rows = view.data.call(caseload.caseload_by_staff, view.filter, district["id"])
         if not rows:
             return None
-        table_rows = [{**r, "staff": charts.staff_label(r["staff_id"])} for r in rows]
+        table_rows = [{**r, "staff": charts.staff_label(r["staff_id"]), "home": home(r)}
+                      for r in rows]
         fig = charts.active_cases_by_staff(rows, k)
         return fig, data_table("caseload-staff-table", STAFF_COLUMNS, table_rows, min_cell=k,
                                caption="Fallzahlen je Case Manager")
 
     return chart_section("caseload-staff",
-                         f"Aktive Fälle je Case Manager im Bezirk {district['name']}", build,
-                         note="Case Manager erscheinen nur unter ihrem Pseudonym.")
+                         f"Aktive Fälle je Case Manager im {w.district_label(district['name'])}",
+                         build,
+                         note="Case Manager erscheinen nur unter ihrem Pseudonym. Wer für einen "
+                              f"anderen {w.district_word} eingesetzt ist, steht hier mit seinen "
+                              f"Fällen aus diesem {w.district_word}, aber mit 0 Vollzeitstellen: "
+                              "seine Stelle zählt dort, wo er eingesetzt ist (Spalte „Stelle "
+                              "gezählt in“). So ergibt die Spalte „Vollzeitstelle“ zusammen die "
+                              f"Vollzeitstellen des {w.district_word}s.")
 
 
 def _monthly_section(view, figures):

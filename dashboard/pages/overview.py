@@ -47,7 +47,8 @@ def layout(view) -> html.Div:
     f = view.filter
     prev = f.previous_year()
     prev_label = fmt.period(prev.period_from, prev.period_to)
-    scope = "Kreis gesamt" if f.district is None else f"Bezirk {_district_name(view)}"
+    w = view.words
+    scope = w.total if f.district is None else w.district_label(_district_name(view))
     return html.Div(
         [
             html.H1(

@@ -49,7 +49,12 @@ IN_NAV = False  # reachable by the "Bericht drucken" link only: not in the navig
 
 REPORT_ID = "report-print"
 PRINT_BUTTON_ID = "report-print-button"
-REPORT_HEADING = "Bericht für den Kreistag / die Lenkungsgruppe"
+REPORT_HEADING = "Bericht für den Kreistag / die Lenkungsgruppe"  # a Kreis's; see report_heading
+
+
+def report_heading(words) -> str:
+    """"Bericht für den Kreistag / …" or "Bericht für den Rat der Stadt / …" (queries/territory)."""
+    return f"Bericht für den {words.council} / die Lenkungsgruppe"
 
 # The printable width of A4 landscape with 12 mm margins is 273 mm, about 1030 CSS px; the graphs
 # stay a little narrower so that nothing is cut off or scaled down.
@@ -109,10 +114,11 @@ def _toolbar() -> html.Div:
 
 
 def scope_text(view) -> str:
+    w = view.words
     if view.filter.district is None:
-        return "Kreis gesamt"
+        return w.total
     names = {d["id"]: d["name"] for d in view.data.districts()}
-    return f"Bezirk {names.get(view.filter.district, view.filter.district)}"
+    return w.district_label(names.get(view.filter.district, view.filter.district))
 
 
 def _title_page(view) -> html.Section:
@@ -129,7 +135,8 @@ def _title_page(view) -> html.Section:
         [
             html.Div("KIM-Cockpit · Kommunales Integrationsmanagement NRW",
                      className="kim-report-brand"),
-            html.H1([REPORT_HEADING, html.Span(f" · {view.kreis_name}", className="kim-h1-sub")],
+            html.H1([report_heading(view.words),
+                     html.Span(f" · {view.kreis_name}", className="kim-h1-sub")],
                     className="kim-page-title kim-report-heading"),
             html.Dl(
                 [part for label, value in facts
@@ -147,7 +154,7 @@ def _title_page(view) -> html.Section:
 
 
 def _as_of_text(view) -> str:
-    day = view.data.data_as_of()
+    day = view.data.datenstand()
     return fmt.day(day) if day is not None else "noch kein Import"
 
 
@@ -240,6 +247,7 @@ def caseload_summary(figures: dict, f, k: int) -> str:
 
 def _caseload_blocks(view) -> list:
     f, k = view.filter, view.min_cell
+    w = view.words
     figures = _figures(view, caseload.caseload)
     if figures is None:
         return [error_message()]
@@ -258,7 +266,7 @@ def _caseload_blocks(view) -> list:
             ], className="kim-report-pair")]
 
         blocks.append(_block("report-caseload-districts",
-                             f"Aktive Fälle und Fälle je Vollzeitstelle je Bezirk am "
+                             f"Aktive Fälle und Fälle je Vollzeitstelle je {w.district_word} am "
                              f"{fmt.day(f.as_of)}", by_district))
     else:
         def municipalities():
@@ -269,7 +277,8 @@ def _caseload_blocks(view) -> list:
                           charts.per_1000_by_municipality(rows, k), FULL_WIDTH)]
 
         blocks.append(_block("report-caseload-municipalities",
-                             "Aktive Fälle je 1.000 Einwohner nach Gemeinde", municipalities))
+                             f"Aktive Fälle je 1.000 Einwohner nach {w.municipality_word}",
+                             municipalities))
 
     def monthly():
         rows = figures["monthly_active"]
@@ -284,13 +293,13 @@ def _caseload_blocks(view) -> list:
         if not districts:
             return None
         if f.district is None:
-            rows = [*districts, {"name": "Kreis gesamt", **figures["total"]}]
-            return [print_table("report-caseload-table", caseload_page.DISTRICT_COLUMNS, rows,
-                                min_cell=k, caption="Fallzahlen je Bezirk",
-                                total_label="Kreis gesamt")]
+            rows = [*districts, {"name": w.total, **figures["total"]}]
+            return [print_table("report-caseload-table", caseload_page.district_columns(w), rows,
+                                min_cell=k, caption=f"Fallzahlen je {w.district_word}",
+                                total_label=w.total)]
         rows = [{**m, "district": d["name"]} for d in districts for m in d["municipalities"]]
-        return [print_table("report-caseload-table", caseload_page.MUNICIPALITY_COLUMNS, rows,
-                            min_cell=k, caption="Fallzahlen je Gemeinde")]
+        return [print_table("report-caseload-table", caseload_page.municipality_columns(w),
+                            rows, min_cell=k, caption=f"Fallzahlen je {w.municipality_word}")]
 
     blocks.append(_block("report-caseload-table-block", None, table,
                          className="kim-report-table-block"))
@@ -321,7 +330,8 @@ def _budget_blocks(view) -> list:
         return [error_message()]
     year = figures["year"]
     intro = html.P(f"Haushaltsjahr {year}, Stand {fmt.day(f.as_of)}. Die Mittel werden "
-                   "kreisweit bewilligt und gebucht: der Bezirksfilter wirkt hier nicht."
+                   f"{view.words.wide} bewilligt und gebucht: der {view.words.district_word}"
+                   "sfilter wirkt hier nicht."
                    + (f" {year_note}" if year_note else ""),
                    className="kim-section-note", id="report-budget-intro")
     if not bc.has_data(figures):
