@@ -59,7 +59,8 @@ def cmd_demo(args) -> int:
 
     engine = db.writer_engine(args.database)
     db.init_db(engine)
-    counts = demo.generate(engine, persons=args.persons, seed=args.seed, until=args.until)
+    counts = demo.generate(engine, persons=args.persons, seed=args.seed, until=args.until,
+                           city=args.stadt)
     for table, n in counts.items():
         _say(f"{table}: {n} Zeilen")
     return 0
@@ -195,7 +196,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("init", parents=[common], help="leere Datenbank anlegen (idempotent)")
     p.set_defaults(func=cmd_init)
 
-    p = sub.add_parser("demo", parents=[common], help="Demodaten für den Kreis Coesfeld erzeugen")
+    p = sub.add_parser("demo", parents=[common],
+                       help="Demodaten für den Kreis Coesfeld (oder mit --stadt für eine "
+                            "kreisfreie Stadt) erzeugen")
+    p.add_argument("--stadt", action="store_true",
+                   help="eine erfundene kreisfreie Stadt mit acht Stadtbezirken und "
+                        "Stadtteilen statt des Kreises Coesfeld")
     p.add_argument("--persons", type=int, default=2000)
     p.add_argument("--seed", type=int, default=2020)
     p.add_argument(

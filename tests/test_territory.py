@@ -376,3 +376,32 @@ def test_city_report_by_hand(engine, tmp_path):
     text = report.report_csv(data)
     assert "territory,,kind,KREISFREIE_STADT\n" in text
     json.dumps(data)  # plain JSON
+
+
+def test_city_demo_is_a_valid_kreisfreie_stadt(engine, tmp_path):
+    from queries import demo
+
+    counts = demo.generate(engine, persons=300, seed=7, until=date(2025, 11, 30), city=True)
+    assert counts["territory"] == 1 and counts["district"] == 8
+    with engine.connect() as conn:
+        t = territory.read(conn)
+        munis = conn.execute(select(schema.municipality)).all()
+        case_keys = set(conn.execute(select(schema.case_file.c.municipality_ags)).scalars())
+        cm_districts = set(conn.execute(
+            select(schema.staff.c.district_id).where(schema.staff.c.id.like("CM-%"))).scalars())
+    assert (t.name, t.kind, t.from_row) == ("Stadt Lindenberg an der Ruhr", "KREISFREIE_STADT",
+                                            True)
+    assert 20 <= len(munis) and all(m.kind == "STADTTEIL" for m in munis)
+    assert all(m.ags.startswith("05999000-") for m in munis)
+    assert case_keys <= {m.ags for m in munis} and len(case_keys) > 10
+    assert cm_districts == {d for d, _ in demo.CITY_DISTRICTS}  # every Stadtbezirk is staffed
+    assert max(len(n) for _, n in demo.CITY_DISTRICTS) > 50  # long names for the layout
+    # The importer accepts its export (key form, kinds and territory fit together).
+    out = tmp_path / "export"
+    export_folder(engine, out)
+    assert import_folder(engine, out).ok
+    # The Kreis demo afterwards is the Kreis again, without a territory row.
+    demo.generate(engine, persons=50, seed=7, until=date(2025, 11, 30))
+    with engine.connect() as conn:
+        assert territory.read(conn) == territory.Territory(name="Kreis Coesfeld")
+        assert conn.execute(select(schema.territory)).all() == []
