@@ -34,9 +34,9 @@ LISTED_SUBJECTS = {"booking": "Buchungsnummern", "position": "Stellen",
                    "case": "Fälle (Pseudonyme)", "person": "Personen (Pseudonyme)"}
 
 TABLE_LABELS = {
-    "territory": "Kreis oder Stadt (territory)",
-    "district": "Bezirke (district)",
-    "municipality": "Gemeinden oder Stadtteile (municipality)",
+    "territory": "Kreis",
+    "district": "Bezirke",
+    "municipality": "Gemeinden",
     "funded_position": "Geförderte Stellen",
     "staff": "Beschäftigte",
     "person": "Personen",
@@ -102,7 +102,8 @@ def layout(view) -> html.Div:
                     html.Div(html.H2("Zeilen je Tabelle", className="kim-section-title"),
                              className="kim-section-head"),
                     *_with_links("data-counts", "Zeilen je Tabelle", data_table(
-                        "data-counts-table", COUNT_COLUMNS, count_rows(counts), min_cell=k,
+                        "data-counts-table", COUNT_COLUMNS, count_rows(counts, view.words),
+                        min_cell=k,
                         caption="Zeilen je Tabelle")),
                 ],
                 id="data-counts", className="kim-section",
@@ -199,7 +200,12 @@ def runs_summary(runs: list[dict]) -> str:
     return text
 
 
-def count_rows(counts: dict[str, int]) -> list[dict]:
+def count_rows(counts: dict[str, int], words=None) -> list[dict]:
+    """Rows per table; the reference tables named with the territory's words (Stadtbezirke…)."""
+    labels = dict(TABLE_LABELS)
+    if words is not None:
+        labels.update(territory=words.area, district=words.districts_word,
+                      municipality=words.municipalities_word)
     order = [t.name for t in schema.DATA_TABLES] + ["import_run"]
-    return [{"label": TABLE_LABELS.get(name, name), "table": name, "rows": counts[name]}
+    return [{"label": labels.get(name, name), "table": name, "rows": counts[name]}
             for name in order if name in counts]
