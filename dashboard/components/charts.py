@@ -29,7 +29,7 @@ UPRIGHT_MAX_LABEL = 14
 WRAP_WIDTH = 22
 # Row height of a flat bar chart: one line of label, and per further line of a wrapped name.
 ROW_HEIGHT = 42
-LINE_HEIGHT = 17
+LINE_HEIGHT = 20
 
 
 def lies_flat(names: Sequence[str]) -> bool:
@@ -39,14 +39,19 @@ def lies_flat(names: Sequence[str]) -> bool:
 
 
 def wrap_label(name: str, width: int = WRAP_WIDTH) -> str:
-    """`name` broken into lines of at most `width` characters at spaces ("<br>" between them);
-    a single word longer than that stays whole: a name is never cut."""
-    lines: list[str] = []
+    """`name` broken into lines of at most `width` characters ("<br>" between them) at spaces,
+    and a word longer than that after its hyphens ("Dülmen-Buldern-…"); a piece without either
+    stays whole: a name is never cut, only wrapped."""
+    pieces: list[tuple[str, str]] = []  # (text, what joins it to the piece before)
     for word in str(name).split():
-        if lines and len(lines[-1]) + 1 + len(word) <= width:
-            lines[-1] += " " + word
+        parts = [p for p in re.split(r"(?<=-)", word) if p] if len(word) > width else [word]
+        pieces.extend((part, " " if i == 0 else "") for i, part in enumerate(parts))
+    lines: list[str] = []
+    for part, glue in pieces:
+        if lines and len(lines[-1]) + len(glue) + len(part) <= width:
+            lines[-1] += glue + part
         else:
-            lines.append(word)
+            lines.append(part)
     return "<br>".join(lines) if lines else str(name)
 
 
@@ -121,7 +126,7 @@ def _figure(data: list[dict], *, title: str | None, height: int, horizontal: boo
     top = max(real, default=0) or 1
     value_axis = {
         # Headroom for the labels printed outside the bars.
-        "range": [0, top * (1.22 if horizontal else 1.18)],
+        "range": [0, top * (1.3 if horizontal else 1.18)],
         # Counts: whole numbers with "." for thousands; ratios: plotly's choice, German marks.
         "tickformat": ",.0f" if percent_axis else tickformat,
         "ticksuffix": "\u00a0%" if percent_axis else "",
