@@ -114,8 +114,18 @@ class UrlState:
         return (PARAM_CONTRAST, CONTRAST_HIGH) in self.extra
 
 
-def preset_period(preset: str, today: date) -> tuple[date, date]:
-    """The (first, last) day a preset stands for on `today`."""
+def preset_label(preset: str, start: date | None = None) -> str:
+    """The preset's label; "Seit Programmstart" names `start` (territory.started_on) if given."""
+    if preset == PRESET_PROGRAMME and start is not None:
+        return f"Seit Programmstart ({fmt.day(start)})"
+    return PRESETS[preset][0]
+
+
+def preset_period(preset: str, today: date, start: date | None = None) -> tuple[date, date]:
+    """The (first, last) day a preset stands for on `today`; "since programme start" begins on
+    `start` (territory.started_on, KPIS.md) when given, else on 1 July 2020."""
+    if preset == PRESET_PROGRAMME and start is not None:
+        return start, max(today, start)
     label_and_fn = PRESETS.get(preset)
     if label_and_fn is None or label_and_fn[1] is None:
         raise ValueError(f"no fixed period for preset {preset!r}")
@@ -123,10 +133,10 @@ def preset_period(preset: str, today: date) -> tuple[date, date]:
     return f.period_from, f.period_to
 
 
-def preset_of(f: Filter, today: date) -> str:
+def preset_of(f: Filter, today: date, start: date | None = None) -> str:
     """The preset whose period the filter has, else PRESET_CUSTOM."""
     for name, (_label, fn) in PRESETS.items():
-        if fn is not None and preset_period(name, today) == (f.period_from, f.period_to):
+        if fn is not None and preset_period(name, today, start) == (f.period_from, f.period_to):
             return name
     return PRESET_CUSTOM
 

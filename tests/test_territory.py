@@ -405,3 +405,29 @@ def test_city_demo_is_a_valid_kreisfreie_stadt(engine, tmp_path):
     with engine.connect() as conn:
         assert territory.read(conn) == territory.Territory(name="Kreis Coesfeld")
         assert conn.execute(select(schema.territory)).all() == []
+
+
+def test_since_programme_start_takes_the_territory_start():
+    from dashboard import urlstate
+    from dashboard.components import filterbar
+
+    today = date(2025, 11, 15)
+    # territory.started_on 2021-01-01: the preset runs from that day; without one from 1.7.2020.
+    assert urlstate.preset_period(urlstate.PRESET_PROGRAMME, today, date(2021, 1, 1)) == (
+        date(2021, 1, 1), today)
+    assert urlstate.preset_period(urlstate.PRESET_PROGRAMME, today) == (date(2020, 7, 1), today)
+    assert urlstate.preset_label(urlstate.PRESET_PROGRAMME, date(2021, 1, 1)) == (
+        "Seit Programmstart (01.01.2021)")
+    search = filterbar.next_search(
+        filterbar.PRESET_ID, preset=urlstate.PRESET_PROGRAMME, first=None, last=None,
+        district=None, search="", today=today, min_cell=5, districts=None,
+        start=date(2021, 1, 1))
+    assert "von=2021-01-01" in search and "bis=2025-11-15" in search
+    state = urlstate.parse(search, today=today, min_cell=5)
+    assert urlstate.preset_of(state.filter, today, date(2021, 1, 1)) == urlstate.PRESET_PROGRAMME
+    assert urlstate.preset_of(state.filter, today) == urlstate.PRESET_CUSTOM
+    words = territory.Territory(name="Stadt X", kind="KREISFREIE_STADT",
+                                started_on=date(2021, 1, 1))
+    bar = str(filterbar.filter_bar(state, [{"id": "S1", "name": "Süd"}], today, words=words))
+    assert "Seit Programmstart (01.01.2021)" in bar and "Alle Stadtbezirke" in bar
+    assert "'Stadtbezirk'" in bar  # the label of the district select

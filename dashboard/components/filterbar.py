@@ -35,15 +35,16 @@ def filter_bar(state: urlstate.UrlState, districts: list[dict] | None, today: da
     (queries/territory.py) names the level: Bezirk or Stadtbezirk."""
     f = state.filter
     words = words or Territory(name="")
-    preset = urlstate.preset_of(f, today)
+    start = words.started_on
+    preset = urlstate.preset_of(f, today, start)
     district_options = [{"label": f"Alle {words.districts_word}", "value": ALL_DISTRICTS}]
     district_options += [{"label": d["name"], "value": d["id"]} for d in districts or []]
     controls = dbc.Row(
         [
             dbc.Col(_labelled("Zeitraum", dbc.Select(
                 id=PRESET_ID,
-                options=[{"label": label, "value": key}
-                         for key, (label, _fn) in urlstate.PRESETS.items()],
+                options=[{"label": urlstate.preset_label(key, start), "value": key}
+                         for key in urlstate.PRESETS],
                 value=preset,
             ), PRESET_ID), md=4, lg=3),
             dbc.Col(_labelled("von", _date_input(FROM_ID, f.period_from), FROM_ID),
@@ -130,15 +131,17 @@ def next_search(
     today: date,
     min_cell: int,
     districts: set[str] | None,
+    start: date | None = None,
 ) -> str | None:
-    """The query string after a change of the control `trigger`; None when nothing changes."""
+    """The query string after a change of the control `trigger`; None when nothing changes.
+    `start` is the day "Seit Programmstart" begins (territory.started_on)."""
     state = urlstate.parse(search, today=today, min_cell=min_cell, districts=districts)
     f = state.filter
     new_from, new_to, new_district = f.period_from, f.period_to, f.district
     if trigger == PRESET_ID:
         if preset not in urlstate.PRESETS or preset == urlstate.PRESET_CUSTOM:
             return None  # "Eigener Zeitraum" only invites typing dates; the view stays
-        new_from, new_to = urlstate.preset_period(preset, today)
+        new_from, new_to = urlstate.preset_period(preset, today, start)
     elif trigger in (FROM_ID, TO_ID):
         day = urlstate.parse_day((first if trigger == FROM_ID else last) or "")
         if day is None or not filters.EARLIEST <= day <= filters.LATEST:
@@ -176,12 +179,13 @@ def register_callbacks(app, data) -> None:
     def on_filter_change(preset, first, last, district, search):
         try:
             known = {d["id"] for d in data.districts()}
+            start = data.territory().started_on
         except DataUnavailable:
-            known = None
+            known, start = None, None
         # Inputs come from the browser and can be forged: anything but a sane string is "unset".
         new = next_search(
             ctx.triggered_id, preset=text_input(preset), first=text_input(first),
             last=text_input(last), district=text_input(district), search=text_input(search),
-            today=data.today(), min_cell=data.min_cell, districts=known,
+            today=data.today(), min_cell=data.min_cell, districts=known, start=start,
         )
         return no_update if new is None else new
