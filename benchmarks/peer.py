@@ -499,9 +499,13 @@ def import_runs(frames, limit: int = 50) -> list[dict]:
     def text(value):
         return None if value is None or pd.isna(value) else value
 
+    def day(value):
+        return None if value is None or pd.isna(value) else pd.Timestamp(value).date()
+
     return [
         {"id": int(r.id), "started_at": moment(r.started_at), "finished_at": moment(r.finished_at),
-         "source": r.source, "outcome": r.outcome, "files": r.files, "message": text(r.message)}
+         "source": r.source, "outcome": r.outcome, "files": r.files, "message": text(r.message),
+         "exported_on": day(getattr(r, "exported_on", None))}
         for r in runs.itertuples()
     ]
 

@@ -152,6 +152,17 @@ def test_city_stadtbezirk_charts_lie_flat_with_whole_names(page, city):
     assert box["width"] > 150 and box["height"] > 250  # the plot keeps its room
 
 
+def _shoot(page, prefix: str, name: str, width: int, height: int) -> None:
+    """The page (whole, or the screen in presentation mode), its top at full resolution, and
+    the print report's Fallzahlen theme."""
+    page.screenshot(path=str(SCREENSHOTS / f"{prefix}-{name}-{width}-{height}.png"),
+                    full_page=name != "praesentation")
+    _top(page, f"{prefix}-{name}-top-{width}-{height}.png", height)
+    if name == "bericht":
+        page.locator("#report-caseload").screenshot(
+            path=str(SCREENSHOTS / f"{prefix}-bericht-fallzahlen-{width}-{height}.png"))
+
+
 def _top(page, name: str, height: int) -> None:
     """The first 1.6 screens of a long page at full resolution (to look at the charts)."""
     width = page.viewport_size["width"]
@@ -167,12 +178,7 @@ def test_city_screenshots(page, city, width, height):
                        ("bericht", "/bericht"),
                        ("praesentation", "/fallzahlen?praesentation=1")):
         open_page(page, city + path)
-        page.screenshot(path=str(SCREENSHOTS / f"city-{name}-{width}-{height}.png"),
-                        full_page=name != "praesentation")
-        _top(page, f"city-{name}-top-{width}-{height}.png", height)
-        if name == "bericht":
-            page.locator("#report-caseload").screenshot(
-                path=str(SCREENSHOTS / f"city-bericht-fallzahlen-{width}-{height}.png"))
+        _shoot(page, "city", name, width, height)
 
 
 @pytest.mark.parametrize(("width", "height"), SIZES)
@@ -183,12 +189,7 @@ def test_wide_kreis_screenshots(page, wide_kreis, width, height):
         open_page(page, wide_kreis + path)
         text = page.inner_text("body")
         assert "Stadtbezirk" not in text  # a Kreis keeps its words
-        page.screenshot(path=str(SCREENSHOTS / f"kreis12-{name}-{width}-{height}.png"),
-                        full_page=name != "praesentation")
-        _top(page, f"kreis12-{name}-top-{width}-{height}.png", height)
-        if name == "bericht":
-            page.locator("#report-caseload").screenshot(
-                path=str(SCREENSHOTS / f"kreis12-bericht-fallzahlen-{width}-{height}.png"))
+        _shoot(page, "kreis12", name, width, height)
     open_page(page, wide_kreis + "/fallzahlen")
     ticks = _tick_texts(page, "caseload-districts")
     for name in LONG_NAMES:
