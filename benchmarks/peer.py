@@ -252,19 +252,23 @@ def caseload_by_staff(frames, f: Filter, district_id: str,
     staff = _active_staff(frames, f.as_of)
     ids_with_cases = {s for s in counts if s is not None}
     staff = staff[(staff["district_id"] == district_id) | staff["id"].isin(ids_with_cases)]
-    fte = {}
+    fte, home = {}, {}
     for s in staff.itertuples():
         fte[s.id] = _fte_decimal(s.fte)
+        home[s.id] = None if pd.isna(s.district_id) else s.district_id
         counts.setdefault(s.id, (0, 0, 0))
     rows = []
     for staff_id in sorted(counts, key=lambda s: (s is None, s or "")):
         active, opened, closed = counts[staff_id]
-        staff_fte = fte.get(staff_id, Decimal("0.00"))
+        # Another district's case manager: the post counts in their own district.
+        own = staff_id in fte and home.get(staff_id) == district_id
+        staff_fte = fte[staff_id] if own else Decimal("0.00")
         shown = f.suppress(active)
         rows.append(
             {"staff_id": staff_id, "fte": float(staff_fte), "active": shown,
              "opened": f.suppress(opened), "closed": f.suppress(closed),
-             "per_fte": _per_fte(shown, staff_fte)}
+             "per_fte": _per_fte(shown, staff_fte) if own else None,
+             "home_district_id": home.get(staff_id)}
         )
     return rows
 
@@ -495,9 +499,13 @@ def import_runs(frames, limit: int = 50) -> list[dict]:
     def text(value):
         return None if value is None or pd.isna(value) else value
 
+    def day(value):
+        return None if value is None or pd.isna(value) else pd.Timestamp(value).date()
+
     return [
         {"id": int(r.id), "started_at": moment(r.started_at), "finished_at": moment(r.finished_at),
-         "source": r.source, "outcome": r.outcome, "files": r.files, "message": text(r.message)}
+         "source": r.source, "outcome": r.outcome, "files": r.files, "message": text(r.message),
+         "exported_on": day(getattr(r, "exported_on", None))}
         for r in runs.itertuples()
     ]
 

@@ -162,10 +162,11 @@ def render(app: dash.Dash, data: Data, pages: Sequence, pathname: str | None,
     banner = None
     try:
         districts = data.districts()
-        kreis = data.kreis_name()
-        as_of = data.data_as_of()
+        territory = data.territory()
+        kreis = territory.name
+        as_of = data.datenstand()
     except DataUnavailable as exc:
-        districts, kreis, as_of = None, None, None
+        districts, kreis, as_of, territory = None, None, None, None
         banner = errors.on_page(exc, "the frame", whole_page=True)
     by_path = {p.PATH.strip("/"): p for p in pages}
     view = urlstate.read(data, pathname, search, relative=app.get_relative_path, paths=by_path)
@@ -208,7 +209,7 @@ def render(app: dash.Dash, data: Data, pages: Sequence, pathname: str | None,
         frame.data_as_of_text(as_of) if banner is None or as_of else "",
         nav,
         notes,
-        filterbar.filter_bar(view, districts, today, as_of=as_of),
+        filterbar.filter_bar(view, districts, today, as_of=as_of, words=view.words),
         content,
         title,
     )

@@ -23,6 +23,26 @@ def _date(value: str) -> date:
         raise argparse.ArgumentTypeError(f"kein Datum (JJJJ-MM-TT): {value!r}") from exc
 
 
+def _export_day(value: str) -> date:
+    """--exported-on: ISO (2025-11-28) or German (28.11.2025), not in the future."""
+    day = None
+    try:
+        day = date.fromisoformat(value.strip())
+    except ValueError:
+        parts = value.strip().split(".")
+        if len(parts) == 3 and all(p.isdigit() for p in parts) and len(parts[2]) == 4:
+            try:
+                day = date(int(parts[2]), int(parts[1]), int(parts[0]))
+            except ValueError:
+                day = None
+    if day is None:
+        raise argparse.ArgumentTypeError(
+            f"kein Datum (JJJJ-MM-TT oder TT.MM.JJJJ): {value!r}")
+    if day > date.today():
+        raise argparse.ArgumentTypeError(f"der Export kann nicht in der Zukunft liegen: {value!r}")
+    return day
+
+
 def _say(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
@@ -39,7 +59,8 @@ def cmd_demo(args) -> int:
 
     engine = db.writer_engine(args.database)
     db.init_db(engine)
-    counts = demo.generate(engine, persons=args.persons, seed=args.seed, until=args.until)
+    counts = demo.generate(engine, persons=args.persons, seed=args.seed, until=args.until,
+                           city=args.stadt)
     for table, n in counts.items():
         _say(f"{table}: {n} Zeilen")
     return 0
@@ -50,7 +71,8 @@ def cmd_import(args) -> int:
 
     engine = db.writer_engine(args.database)
     db.init_db(engine)
-    result = importer.import_folder(engine, Path(args.folder), allow_shrink=args.allow_shrink)
+    result = importer.import_folder(engine, Path(args.folder), allow_shrink=args.allow_shrink,
+                                    exported_on=args.exported_on)
     for problem in result.problems:
         _say(problem)
     if not result.ok:
@@ -174,7 +196,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("init", parents=[common], help="leere Datenbank anlegen (idempotent)")
     p.set_defaults(func=cmd_init)
 
-    p = sub.add_parser("demo", parents=[common], help="Demodaten für den Kreis Coesfeld erzeugen")
+    p = sub.add_parser("demo", parents=[common],
+                       help="Demodaten für den Kreis Coesfeld (oder mit --stadt für eine "
+                            "kreisfreie Stadt) erzeugen")
+    p.add_argument("--stadt", action="store_true",
+                   help="eine erfundene kreisfreie Stadt mit acht Stadtbezirken und "
+                        "Stadtteilen statt des Kreises Coesfeld")
     p.add_argument("--persons", type=int, default=2000)
     p.add_argument("--seed", type=int, default=2020)
     p.add_argument(
@@ -188,6 +215,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--allow-shrink",
         action="store_true",
         help="erlaubt, dass ein Import mehr als die Hälfte einer Tabelle entfernt",
+    )
+    p.add_argument(
+        "--exported-on", type=_export_day, default=None, metavar="DATUM",
+        help="Tag, an dem das Quellsystem exportiert hat; das Dashboard zeigt ihn als Datenstand",
     )
     p.set_defaults(func=cmd_import)
 

@@ -34,6 +34,7 @@ from sqlalchemy import Connection
 from sqlalchemy import exc as sa_exc
 
 from queries import db, derived, meta
+from queries import territory as territory_data
 from queries.filters import Filter
 
 from . import security
@@ -249,7 +250,15 @@ class Data:
         return {m["ags"]: m["district_id"] for m in self.call(meta.municipalities)}
 
     def kreis_name(self) -> str:
-        return self.call(meta.kreis_name)
+        return self.territory().name
+
+    def territory(self) -> territory_data.Territory:
+        """The Kreis or Stadt with its level words, read once per data state (cached)."""
+        return self.call(territory_data.read)
+
+    def datenstand(self) -> date | None:
+        """The day the header shows as "Datenstand" (exported_on where given, DATA_MODEL.md)."""
+        return self.call(meta.datenstand)
 
     def data_as_of(self) -> date | None:
         return self.call(meta.data_as_of)

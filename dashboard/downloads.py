@@ -54,6 +54,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from queries import meta
+from queries.territory import Territory
 
 from . import errors, sections, security, urlstate
 from . import format as fmt
@@ -178,6 +179,8 @@ class Drawing:
     budget_year: int | None
     # The Gemeinde level (a page with MUNICIPALITY_LEVEL and `gemeinde=` in the URL): "Name (AGS)".
     municipality: str | None = None
+    # The Kreis or Stadt whose words the header rows use (queries/territory.py).
+    territory: Territory | None = None
 
 
 def _view(app: dash.Dash, data: Data, by_slug: dict, slug: str) -> Drawing:
@@ -190,8 +193,9 @@ def _view(app: dash.Dash, data: Data, by_slug: dict, slug: str) -> Drawing:
     if len(query) > MAX_QUERY_LENGTH:
         raise Refusal(400, TOO_LONG)
     districts = data.districts()
-    kreis = data.kreis_name()
-    as_of = data.data_as_of()
+    territory = data.territory()
+    kreis = territory.name
+    as_of = data.datenstand()
     view = urlstate.read(data, page.PATH, "?" + query, relative=app.get_relative_path,
                          paths={p.PATH for p in by_slug.values()})
     names = {d["id"]: d["name"] for d in districts}
@@ -202,7 +206,8 @@ def _view(app: dash.Dash, data: Data, by_slug: dict, slug: str) -> Drawing:
         municipality = f"{gemeinden.get(view.municipality, '?')} ({view.municipality})"
     return Drawing(page=page, slug=slug, state=view, kreis=urlstate.kreis_text(kreis),
                    district_name=names.get(view.filter.district, view.filter.district),
-                   as_of=as_of, budget_year=year, municipality=municipality)
+                   as_of=as_of, budget_year=year, municipality=municipality,
+                   territory=territory)
 
 
 def _split(name: str) -> tuple[str, str]:
@@ -411,19 +416,22 @@ def sheet_name(title: str, taken: Sequence[str]) -> str:
 def header_rows(drawing: Drawing, table: Table, min_cell: int) -> list[tuple[str, object]]:
     """(label, value) rows above the table: what it is, for which filter, how current."""
     f = drawing.state.filter
+    w = drawing.territory or Territory(name=drawing.kreis)
     rows: list[tuple[str, object]] = [
-        ("Kreis", drawing.kreis),
+        (w.area, drawing.kreis),
         ("Seite", drawing.page.TITLE),
         ("Tabelle", table.title),
         ("Zeitraum von", f.period_from),
         ("Zeitraum bis (Stichtag)", f.period_to),
-        ("Bezirk", drawing.district_name or "alle Bezirke (Kreis gesamt)"),
+        (w.district_word, drawing.district_name or f"{w.all_districts} ({w.total})"),
     ]
     if drawing.municipality:
-        rows.append(("Gemeinde", drawing.municipality))
+        rows.append((w.municipality_word, drawing.municipality))
     if drawing.budget_year is not None:
         rows.append(("Haushaltsjahr", drawing.budget_year))
-    kreiswide = getattr(drawing.page, "KREISWIDE_NOTE", None)
+    wide_note = getattr(drawing.page, "wide_note", None)
+    kreiswide = (wide_note(w) if callable(wide_note)
+                 else getattr(drawing.page, "KREISWIDE_NOTE", None))
     if kreiswide and f.district is not None:
         rows.append(("Hinweis", kreiswide))
     rows.append(("Datenstand", drawing.as_of if drawing.as_of else "noch kein Import"))

@@ -43,6 +43,7 @@ from urllib.parse import parse_qsl, urlencode
 
 from queries import filters
 from queries.filters import Filter, FilterError
+from queries.territory import Territory
 
 from . import format as fmt
 
@@ -80,7 +81,8 @@ MAX_VALUE_LENGTH = 64
 # How much of a rejected value a note repeats to the reader.
 ECHO_LENGTH = 30
 _DISTRICT_SYNTAX = re.compile(r"^[A-Za-z0-9_.\-]{1,64}$")
-_AGS_SYNTAX = re.compile(r"^[0-9]{8}$")
+# A Gemeinde's 8-digit AGS or a Stadtteil key (`05315000-101`, DATA_MODEL.md).
+_AGS_SYNTAX = re.compile(r"^[0-9]{8}(-[A-Z0-9]{1,12})?$")
 
 PRESET_THIS_YEAR = "jahr"
 PRESET_LAST_YEAR = "vorjahr"
@@ -124,6 +126,14 @@ class View:
     kreis_name: str = ""
     relative: Callable[[str], str] = field(default=lambda path: path, compare=False, repr=False)
     paths: frozenset[str] | None = field(default=None, compare=False, repr=False)
+    # The Kreis or Stadt and its level words (queries/territory.py); None: a Kreis named
+    # kreis_name (a View parsed without its request, or while the database is away).
+    territory: Territory | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def words(self) -> Territory:
+        """The territory whose words a page uses ("Bezirk"/"Stadtbezirk", "Kreis gesamt"/…)."""
+        return self.territory or Territory(name=self.kreis_name)
 
     @property
     def district(self) -> str | None:
@@ -171,19 +181,31 @@ def read(data, pathname: str | None, search: object, *,
     try:
         districts = {d["id"] for d in data.districts()}
         municipalities = data.municipality_districts()
-        kreis = data.kreis_name()
+        territory = data.territory()
+        kreis = territory.name
     except DataUnavailable:
-        districts = municipalities = kreis = None
+        districts = municipalities = kreis = territory = None
     view = parse(search if isinstance(search, str) else None,
                  today=data.today(), min_cell=data.min_cell, districts=districts,
                  municipalities=municipalities)
     return replace(view, pathname=pathname if isinstance(pathname, str) else "/", data=data,
-                   kreis_name=kreis_text(kreis), relative=relative or (lambda path: path),
+                   kreis_name=kreis_text(kreis), territory=territory,
+                   relative=relative or (lambda path: path),
                    paths=frozenset(p.strip("/") for p in paths) if paths is not None else None)
 
 
-def preset_period(preset: str, today: date) -> tuple[date, date]:
-    """The (first, last) day a preset stands for on `today`."""
+def preset_label(preset: str, start: date | None = None) -> str:
+    """The preset's label; "Seit Programmstart" names `start` (territory.started_on) if given."""
+    if preset == PRESET_PROGRAMME and start is not None:
+        return f"Seit Programmstart ({fmt.day(start)})"
+    return PRESETS[preset][0]
+
+
+def preset_period(preset: str, today: date, start: date | None = None) -> tuple[date, date]:
+    """The (first, last) day a preset stands for on `today`; "since programme start" begins on
+    `start` (territory.started_on, KPIS.md) when given, else on 1 July 2020."""
+    if preset == PRESET_PROGRAMME and start is not None:
+        return start, max(today, start)
     label_and_fn = PRESETS.get(preset)
     if label_and_fn is None or label_and_fn[1] is None:
         raise ValueError(f"no fixed period for preset {preset!r}")
@@ -191,10 +213,10 @@ def preset_period(preset: str, today: date) -> tuple[date, date]:
     return f.period_from, f.period_to
 
 
-def preset_of(f: Filter, today: date) -> str:
+def preset_of(f: Filter, today: date, start: date | None = None) -> str:
     """The preset whose period the filter has, else PRESET_CUSTOM."""
     for name, (_label, fn) in PRESETS.items():
-        if fn is not None and preset_period(name, today) == (f.period_from, f.period_to):
+        if fn is not None and preset_period(name, today, start) == (f.period_from, f.period_to):
             return name
     return PRESET_CUSTOM
 
@@ -390,8 +412,9 @@ def _read_municipality(
         notes.append("Der Wert für die Gemeinde ist zu lang; es wird keine Gemeinde gezeigt.")
         return None
     if not _AGS_SYNTAX.match(raw):
-        notes.append(f"{_echo(raw)} ist kein gültiger Gemeindeschlüssel (8 Ziffern); es wird "
-                     "keine einzelne Gemeinde gezeigt.")
+        notes.append(f"{_echo(raw)} ist kein gültiger Gemeindeschlüssel (8 Ziffern, in einer "
+                     "Stadt mit „-“ und Stadtteilnummer); es wird keine einzelne Gemeinde "
+                     "gezeigt.")
         return None
     if municipalities is not None and raw not in municipalities:
         notes.append(f"Eine Gemeinde mit dem Schlüssel {_echo(raw)} gibt es nicht; es wird keine "

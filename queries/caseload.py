@@ -387,7 +387,8 @@ def caseload_by_staff(
     as_of, opened or closed in the period, plus every case manager of the district active on
     as_of (so a new colleague without cases shows as zeros), plus one row with staff_id None
     ("ohne Case Manager", last) when such cases exist. fte is the person's FTE when active on
-    as_of in a CASE_MANAGEMENT position (the rule of the district figure), else 0.0. The
+    as_of in a CASE_MANAGEMENT position of this district (the rule of the district figure, so
+    the column adds up to the district's FTE), else 0.0; see _staff_rows. The
     district is `district_id` (the one clicked), not `f.district`; the rest of `f` applies.
 
     With `municipality_ags` (the Gemeinde level below the district): only the cases of that
@@ -438,14 +439,25 @@ def caseload_by_staff(
         or_(_staff.c.district_id == district_id, _staff.c.id.in_(ids_with_cases))
     )
     fte = {}
+    home: dict[str, str | None] = {}
     for r in conn.execute(staff_query):
         fte[r.id] = _fte_decimal(r.fte)
+        home[r.id] = r.district_id
         counts.setdefault(r.id, (0, 0, 0))
+    return _staff_rows(f, district_id, counts, fte, home)
 
+
+def _staff_rows(f: Filter, district_id: str, counts: dict, fte: dict, home: dict) -> list[dict]:
+    """The district level's staff rows. A case manager of another district (or of none) with
+    cases here is listed with those cases, but their FTE counts where staff.district_id puts it
+    (the district figure's rule): fte 0.0 and per_fte None here, so the column adds up to the
+    district's FTE; `home_district_id` says where the post is counted (None: no district, or
+    not an active case manager on as_of)."""
     rows = []
     for staff_id in sorted(counts, key=lambda s: (s is None, s or "")):
         active, opened, closed = (int(v) for v in counts[staff_id])
-        staff_fte = fte.get(staff_id, Decimal("0.00"))
+        own = staff_id in fte and home.get(staff_id) == district_id
+        staff_fte = fte[staff_id] if own else Decimal("0.00")
         shown_active = f.suppress(active)
         rows.append(
             {
@@ -454,7 +466,8 @@ def caseload_by_staff(
                 "active": shown_active,
                 "opened": f.suppress(opened),
                 "closed": f.suppress(closed),
-                "per_fte": _per_fte(shown_active, staff_fte),
+                "per_fte": _per_fte(shown_active, staff_fte) if own else None,
+                "home_district_id": home.get(staff_id),
             }
         )
     return rows

@@ -105,6 +105,8 @@ REFERRAL_OUTCOMES: dict[str, str] = {
     "OFFEN": "offen",
 }
 IMPORT_OUTCOMES: tuple[str, ...] = ("OK", "REFUSED")
+TERRITORY_KINDS: tuple[str, ...] = ("KREIS", "KREISFREIE_STADT")
+MUNICIPALITY_KINDS: tuple[str, ...] = ("GEMEINDE", "STADTTEIL")
 
 # Start of the state programme (Förderbeginn).
 PROGRAMME_START_ISO = "2020-07-01"

@@ -150,9 +150,55 @@ def init_db(engine: Engine) -> None:
     from . import derived
 
     schema.metadata.create_all(engine, checkfirst=True)
+    upgrade_columns(engine)
     # create_all skips existing tables, indexes added to them later included.
     for table in schema.metadata.sorted_tables:
         for index in table.indexes:
             index.create(engine, checkfirst=True)
     with engine.begin() as conn:
         derived.rebuild_if_stale(conn)
+
+
+def upgrade_columns(engine: Engine) -> list[str]:
+    """Bring tables made by an older schema up to date; returns what was changed.
+
+    create_all skips tables that exist, so columns added to them later (`municipality.kind`,
+    `import_run.exported_on`) are added here, nullable as schema.py declares them, with their
+    code-list check where the database can add one with the column. On PostgreSQL a text
+    column that has become longer (a municipality key of 21 instead of 8 characters) is widened;
+    SQLite does not enforce lengths.
+    """
+    from sqlalchemy import String, inspect, text
+    from sqlalchemy.schema import CheckConstraint, CreateColumn
+
+    changes: list[str] = []
+    with engine.begin() as conn:
+        inspector = inspect(conn)
+        quote = conn.dialect.identifier_preparer.quote
+        postgres = conn.dialect.name == "postgresql"
+        for table in schema.metadata.sorted_tables:
+            if not inspector.has_table(table.name):
+                continue
+            existing = {c["name"]: c for c in inspector.get_columns(table.name)}
+            for col in table.columns:
+                if col.name not in existing:
+                    if not col.nullable:
+                        raise RuntimeError(f"{table.name}.{col.name}: cannot add a NOT NULL column")
+                    ddl = str(CreateColumn(col).compile(dialect=conn.dialect))
+                    checks = [
+                        c for c in table.constraints
+                        if isinstance(c, CheckConstraint) and c.name == f"ck_{col.name}_code"
+                    ]
+                    if checks:
+                        ddl += f" CHECK ({checks[0].sqltext})"
+                    conn.execute(text(f"ALTER TABLE {quote(table.name)} ADD COLUMN {ddl}"))
+                    changes.append(f"{table.name}.{col.name} added")
+                elif postgres and isinstance(col.type, String) and col.type.length:
+                    have = getattr(existing[col.name]["type"], "length", None)
+                    if have is not None and have < col.type.length:
+                        conn.execute(text(
+                            f"ALTER TABLE {quote(table.name)} ALTER COLUMN {quote(col.name)} "
+                            f"TYPE VARCHAR({int(col.type.length)})"
+                        ))
+                        changes.append(f"{table.name}.{col.name} widened")
+    return changes

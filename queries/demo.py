@@ -5,8 +5,9 @@ from __future__ import annotations
 import calendar
 import random
 from bisect import bisect_right
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
 from datetime import date
 
 from sqlalchemy import Connection, Engine, Table, delete, insert
@@ -40,6 +41,10 @@ MUNICIPALITIES: tuple[tuple[str, str, str, int], ...] = (
     ("05558044", "Senden", "SUED", 20_500),
 )
 _DISTRICT_LETTER = {"NORD": "N", "MITTE": "M", "SUED": "S"}
+# The Kreis demo has no territory row (the name comes from the AGS, as for a database without
+# one); the city variant sets these two (see _city_geography).
+_TERRITORY: dict | None = None
+_MUNICIPALITY_KIND: str | None = None
 
 # --- Funded positions (Beschlussvorlage, section IV) -------------------------------------------
 
@@ -1069,12 +1074,16 @@ class _Sink:
 
 
 def generate(engine: Engine, persons: int = 2000, seed: int = 2020,
-             until: date | None = None) -> dict[str, int]:
-    """Replace all data with demo data for Kreis Coesfeld; returns rows per table.
+             until: date | None = None, city: bool = False) -> dict[str, int]:
+    """Replace all data with demo data for Kreis Coesfeld (or, with `city`, for the fictional
+    kreisfreie Stadt of CITY_TERRITORY, see the end of this module); returns rows per table.
 
     The same (persons, seed, until) always gives the same rows: every random choice comes
     from random.Random(seed), never from the clock (except the default of `until`).
     """
+    if city:
+        with _city_geography():
+            return generate(engine, persons=persons, seed=seed, until=until)
     if until is None:
         until = date.today()
     if until < PROGRAMME_START:
@@ -1104,8 +1113,11 @@ def generate(engine: Engine, persons: int = 2000, seed: int = 2020,
             conn.exec_driver_sql("PRAGMA cache_size = -262144")
         for table in reversed(schema.DATA_TABLES):
             conn.execute(delete(table))
+        if _TERRITORY is not None:
+            sink.dicts(schema.territory, [_TERRITORY])
         sink.dicts(schema.district, [dict(id=i, name=n) for i, n in DISTRICTS])
-        sink.dicts(schema.municipality, [dict(ags=a, name=n, district_id=d, population=p)
+        sink.dicts(schema.municipality, [dict(ags=a, name=n, district_id=d, population=p,
+                                              kind=_MUNICIPALITY_KIND)
                                          for a, n, d, p in MUNICIPALITIES])
         sink.dicts(schema.funded_position, [
             dict(id=p.id, module=p.module, role=p.role, fte_approved=p.fte,
@@ -1136,3 +1148,84 @@ def generate(engine: Engine, persons: int = 2000, seed: int = 2020,
         record_run(conn, started_at=started, source="demo", outcome="OK",
                    files={name: {"rows": n} for name, n in sink.counts.items()})
     return dict(sink.counts)
+
+
+# --- The city variant (`kim demo --stadt`) -----------------------------------------------------
+# A fictional kreisfreie Stadt (AGS 05999000 is no real one) with eight Stadtbezirke, some with
+# the long names real cities give them, and their Stadtteile (DATA_MODEL.md: Stadtbezirke are
+# the districts, Stadtteile the municipalities, keyed "05999000-" + local key). The generator
+# above is reused unchanged: _city_geography swaps the geography constants it reads (districts,
+# municipalities, the case managers' Bezirke) for the duration of one generate() call.
+
+CITY_AGS = "05999000"
+CITY_TERRITORY = {"ags": CITY_AGS, "name": "Stadt Lindenberg an der Ruhr",
+                  "kind": "KREISFREIE_STADT", "started_on": PROGRAMME_START}
+CITY_DISTRICTS: tuple[tuple[str, str], ...] = (
+    ("HAFEN", "Innenstadt-Nord mit Hafen und Altstadt"),
+    ("HUEGEL", "Hügelland-Aplerbeck mit Sölderholz"),
+    ("LINDEN", "Lindenhorst-Brechten und Grüne Mark"),
+    ("NORD", "Nord – Hüttenfeld, Kanalufer und Neue Heide"),
+    ("OST", "Innenstadt-Ost / Bahnhofsviertel"),
+    ("SCHLOSS", "Ost – Am Schlossgarten"),
+    ("SUED", "Süd (Kirchhörde, Wellinghofen, Hombruch-Löttringhausen)"),
+    ("WEST", "West – Marten, Oespel und Kley"),
+)
+CITY_MUNICIPALITIES: tuple[tuple[str, str, str, int], ...] = tuple(
+    (f"{CITY_AGS}-{key}", name, district, population)
+    for key, name, district, population in (
+        ("101", "Altstadt", "HAFEN", 18_500),
+        ("102", "Hafen", "HAFEN", 21_000),
+        ("103", "Nordmarkt", "HAFEN", 24_500),
+        ("201", "Aplerbeck", "HUEGEL", 29_000),
+        ("202", "Sölderholz", "HUEGEL", 12_500),
+        ("203", "Berghofen", "HUEGEL", 15_000),
+        ("301", "Lindenhorst", "LINDEN", 16_000),
+        ("302", "Brechten", "LINDEN", 13_500),
+        ("303", "Grüne Mark", "LINDEN", 9_000),
+        ("401", "Hüttenfeld", "NORD", 22_000),
+        ("402", "Kanalufer", "NORD", 17_500),
+        ("403", "Neue Heide", "NORD", 11_000),
+        ("501", "Bahnhofsviertel", "OST", 19_000),
+        ("502", "Kaiserbrunnen", "OST", 23_000),
+        ("601", "Schlossgarten", "SCHLOSS", 20_500),
+        ("602", "Körne", "SCHLOSS", 14_000),
+        ("603", "Wambel-Brackel", "SCHLOSS", 26_000),
+        ("701", "Kirchhörde", "SUED", 17_000),
+        ("702", "Wellinghofen", "SUED", 12_000),
+        ("703", "Hombruch-Löttringhausen", "SUED", 28_500),
+        ("801", "Marten", "WEST", 15_500),
+        ("802", "Oespel-Kley", "WEST", 13_000),
+        ("803", "Lütgendortmund-Bövinghausen", "WEST", 24_000),
+    )
+)
+_CITY_LETTER = {"HAFEN": "HA", "HUEGEL": "HU", "LINDEN": "LI", "NORD": "NO", "OST": "OS",
+                "SCHLOSS": "SC", "SUED": "SU", "WEST": "WE"}
+
+
+def _city_positions() -> tuple[Position, ...]:
+    """The Kreis demo's funded posts with the twelve case-management posts spread over the
+    eight Stadtbezirke in turn (same money, same start days)."""
+    ids = [d for d, _ in CITY_DISTRICTS]
+    out, n = [], 0
+    for p in POSITIONS:
+        if p.role == "CASE_MANAGEMENT":
+            p = replace(p, district_id=ids[n % len(ids)])
+            n += 1
+        out.append(p)
+    return tuple(out)
+
+
+@contextmanager
+def _city_geography() -> Iterator[None]:
+    """The city's constants in place of the Kreis's while the generator runs (one CLI call)."""
+    global DISTRICTS, MUNICIPALITIES, _DISTRICT_LETTER, POSITIONS, _TERRITORY, _MUNICIPALITY_KIND
+    kept = (DISTRICTS, MUNICIPALITIES, _DISTRICT_LETTER, POSITIONS, _TERRITORY,
+            _MUNICIPALITY_KIND)
+    positions = _city_positions()
+    DISTRICTS, MUNICIPALITIES, _DISTRICT_LETTER = CITY_DISTRICTS, CITY_MUNICIPALITIES, _CITY_LETTER
+    POSITIONS, _TERRITORY, _MUNICIPALITY_KIND = positions, CITY_TERRITORY, "STADTTEIL"
+    try:
+        yield
+    finally:
+        (DISTRICTS, MUNICIPALITIES, _DISTRICT_LETTER, POSITIONS, _TERRITORY,
+         _MUNICIPALITY_KIND) = kept

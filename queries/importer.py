@@ -50,8 +50,8 @@ MAX_EXAMPLES = 5
 INT32_MAX = 2**31 - 1
 INT64_MAX = 2**63 - 1
 
-ID, TEXT, DATE, INT, MONEY, FTE, AGS, ISO3, CODE = (
-    "id", "text", "date", "int", "money", "fte", "ags", "iso3", "code",
+ID, TEXT, DATE, INT, MONEY, FTE, AGS, KEY, ISO3, CODE = (
+    "id", "text", "date", "int", "money", "fte", "ags", "key", "iso3", "code",
 )
 
 
@@ -74,9 +74,13 @@ def _code(values) -> tuple[str, tuple[str, ...]]:
 
 # How each database column is read; nullability comes from schema.py.
 _KINDS: dict[str, dict[str, object]] = {
+    "territory": {
+        "ags": AGS, "name": TEXT, "kind": _code(codes.TERRITORY_KINDS), "started_on": DATE,
+    },
     "district": {"id": ID, "name": TEXT},
     "municipality": {
-        "ags": AGS, "name": TEXT, "district_id": ID, "population": (INT, 0, INT32_MAX),
+        "ags": KEY, "name": TEXT, "district_id": ID, "population": (INT, 0, INT32_MAX),
+        "kind": _code(codes.MUNICIPALITY_KINDS),
     },
     "funded_position": {
         "id": ID, "module": _code(codes.MODULES), "role": _code(codes.ROLES),
@@ -91,7 +95,7 @@ _KINDS: dict[str, dict[str, object]] = {
         "citizenship": ISO3, "arrival_date": DATE,
     },
     "case_file": {
-        "id": ID, "person_id": ID, "municipality_ags": AGS, "staff_id": ID, "opened_on": DATE,
+        "id": ID, "person_id": ID, "municipality_ags": KEY, "staff_id": ID, "opened_on": DATE,
         "closed_on": DATE, "close_reason": _code(codes.CLOSE_REASONS),
     },
     "case_need": {
@@ -168,6 +172,9 @@ class ImportResult:
     run_id: int = 0
 
 
+_UNREAD = object()
+
+
 class _Bad(ValueError):
     """A field that cannot be read; the message is the German problem text."""
 
@@ -181,6 +188,8 @@ _DE_INT = re.compile(r"-?(?:\d{1,3}(?:\.\d{3})+|\d+)")
 _EN_DEC = re.compile(r"(-?)(\d+)(?:\.(\d{1,2}))?")
 _DE_DEC = re.compile(r"(-?)(\d{1,3}(?:\.\d{3})+|\d+)(?:,(\d{1,2}))?")
 _AGS = re.compile(r"\d{8}")
+# A Stadtteil key (DATA_MODEL.md): the city's AGS, "-", 1 to 12 of A-Z and 0-9.
+_STADTTEIL_KEY = re.compile(r"(\d{8})-[A-Z0-9]{1,12}")
 _ISO3 = re.compile(r"[A-Z]{3}")
 
 
@@ -288,6 +297,46 @@ def _ags(s: str) -> str:
     return s
 
 
+def _municipality_key(s: str) -> str:
+    if not (_AGS.fullmatch(s) or _STADTTEIL_KEY.fullmatch(s)):
+        raise _Bad(
+            "weder ein achtstelliger Gemeindeschlüssel noch ein Stadtteilschlüssel (AGS der "
+            f"Stadt, „-“, 1 bis 12 Zeichen A–Z oder 0–9, wie 05315000-101): {s!r}"
+        )
+    return s
+
+
+def municipality_problem(ags: str, kind: str | None,
+                         territory: tuple[str, str] | None) -> tuple[str, str] | None:
+    """(column, German problem) when a municipality's key and kind do not fit each other or
+    the territory (ags, kind) of the state after the import; None when they fit."""
+    stadtteil = _STADTTEIL_KEY.fullmatch(ags) is not None
+    shown_kind = kind or "leer (GEMEINDE)"
+    if territory is not None and territory[1] == "KREISFREIE_STADT":
+        city = territory[0]
+        if kind != "STADTTEIL":
+            return ("kind", f"in der kreisfreien Stadt {city} (territory.csv) ist jede "
+                            f"municipality ein STADTTEIL, nicht {shown_kind}")
+        if not ags.startswith(city + "-"):
+            return ("ags", f"ein Stadtteilschlüssel der Stadt {city} (territory.csv) beginnt "
+                           f"mit {city}-: {ags!r}")
+        return None
+    if territory is not None:
+        if kind == "STADTTEIL":
+            return ("kind", f"im Kreis {territory[0]} (territory.csv) ist jede municipality "
+                            "eine GEMEINDE, nicht STADTTEIL")
+        if stadtteil:
+            return ("ags", f"im Kreis {territory[0]} (territory.csv) ist der Schlüssel ein "
+                           f"achtstelliger Gemeindeschlüssel: {ags!r}")
+        return None
+    if kind == "STADTTEIL" and not stadtteil:
+        return ("ags", "ein STADTTEIL hat einen Stadtteilschlüssel (AGS der Stadt, „-“, "
+                       f"lokaler Schlüssel, wie 05315000-101): {ags!r}")
+    if kind != "STADTTEIL" and stadtteil:
+        return ("kind", f"ein Stadtteilschlüssel gehört zu kind STADTTEIL, nicht {shown_kind}")
+    return None
+
+
 def _iso3(s: str) -> str:
     if not _ISO3.fullmatch(s):
         raise _Bad(f"kein Ländercode aus drei Großbuchstaben (ISO 3166-1 alpha-3): {s!r}")
@@ -325,6 +374,8 @@ def _converter(spec: ColumnSpec, german: bool) -> Callable[[str], object]:
         return _make_fte(_DE_DEC, "0,5") if german else _make_fte(_EN_DEC, "0.5")
     if spec.kind == AGS:
         return _ags
+    if spec.kind == KEY:
+        return _municipality_key
     if spec.kind == ISO3:
         return _iso3
     if spec.kind == CODE:
@@ -455,6 +506,21 @@ class _Importer:
         # rather than reporting every row that points at it).
         self.keys: dict[str, set | dict | None] = {}
         self.order = {t.name: i + 1 for i, t in enumerate(schema.DATA_TABLES)}
+        # The territory row of the imported territory.csv as (ags, kind, line), None for a file
+        # without rows; _UNREAD while territory.csv is not (or could not be) read.
+        self.territory_row: tuple[str, str, int] | None | object = _UNREAD
+
+    def territory(self) -> tuple[str, str] | None | object:
+        """(ags, kind) of the territory after the import, None without one, _UNREAD when the
+        imported territory.csv could not be read (then nothing is checked against it)."""
+        if "territory" in self.present:
+            row = self.territory_row
+            if row is None or row is _UNREAD or row[0] is None:
+                return _UNREAD if row is not None else None
+            return row[:2]
+        t = schema.territory
+        found = self.conn.execute(select(t.c.ags, t.c.kind).order_by(t.c.ags).limit(1)).first()
+        return (found.ags, found.kind) if found is not None else None
 
     # The set of keys of `table` after the import: the imported file's, else the database's.
     def parent_keys(self, table: Table):
@@ -486,6 +552,31 @@ class _Importer:
             if t.name in _REFERENCED and t.name not in self.keys:
                 self.keys[t.name] = None
         self.check_references_into(tables)
+        if "territory" in self.present and "municipality" not in self.present:
+            self.check_kept_municipalities()
+
+    def check_kept_municipalities(self) -> None:
+        """A new territory row must fit the municipalities that stay (municipality.csv is not
+        part of the import): reported at the territory's line."""
+        row = self.territory_row
+        if row is None or row is _UNREAD or row[0] is None:
+            return
+        ags, kind, line = row
+        m = schema.municipality
+        misfits = []
+        for r in self.conn.execute(select(m.c.ags, m.c.kind).order_by(m.c.ags)):
+            if municipality_problem(r.ags, r.kind, (ags, kind)) is not None:
+                misfits.append(r.ags)
+        if misfits:
+            shown = ", ".join(repr(v) for v in misfits[:MAX_EXAMPLES])
+            more = ", …" if len(misfits) > MAX_EXAMPLES else ""
+            wanted = ("Stadtteile mit Schlüsseln " + ags + "-…" if kind == "KREISFREIE_STADT"
+                      else "Gemeinden mit achtstelligem Schlüssel")
+            self.problems.add(
+                self.order["territory"], "territory.csv", line, "kind",
+                f"{kind} verlangt {wanted}; die Tabelle municipality (nicht im Import) hat "
+                f"{len(misfits)} andere: {shown}{more}",
+            )
 
     def truncatable(self, tables: list[Table]) -> list[Table]:
         """On PostgreSQL, the imported tables that no table outside that set points at."""
@@ -597,6 +688,11 @@ class _Importer:
         arrival_pos = positions["arrival_date"] if table.name == "person" else None
         born_pos = positions.get("birth_year")
         episodes: list[tuple] | None = [] if table.name in _EPISODES else None
+        territory_file = table.name == "territory"
+        if territory_file:
+            self.territory_row = None
+        muni_territory = self.territory() if table.name == "municipality" else _UNREAD
+        muni_ags_pos, muni_kind_pos = positions.get("ags"), positions.get("kind")
         writer = _Writer(self.conn, table)
 
         n = 0
@@ -665,6 +761,31 @@ class _Importer:
                         problems.add(
                             order, file, line, name, f"{v!r} gibt es in der Tabelle {target} nicht"
                         )
+                        row_bad = True
+
+                if territory_file:
+                    if self.territory_row is None:
+                        # A bad first row is remembered without values: nothing is checked
+                        # against it, and a second row is still one too many.
+                        self.territory_row = (
+                            (None, None, line) if row_bad else (vals[0], vals[2], line)
+                        )
+                    else:
+                        problems.add(
+                            order, file, line, "ags",
+                            "territory hat höchstens eine Zeile, den Kreis oder die Stadt "
+                            f"selbst (schon Zeile {self.territory_row[2]})",
+                        )
+                        row_bad = True
+                if (
+                    muni_territory is not _UNREAD
+                    and vals[muni_ags_pos] is not None
+                    and (bad_positions is None or muni_kind_pos not in bad_positions)
+                ):
+                    misfit = municipality_problem(vals[muni_ags_pos], vals[muni_kind_pos],
+                                                  muni_territory)
+                    if misfit is not None:
+                        problems.add(order, file, line, *misfit)
                         row_bad = True
 
                 interval_ok = True
@@ -788,8 +909,10 @@ def _show(v) -> str:
     return v.isoformat() if isinstance(v, date) else repr(v) if isinstance(v, str) else str(v)
 
 
-def import_folder(engine: Engine, folder: Path, allow_shrink: bool = False) -> ImportResult:
-    """Replace the tables whose `<table>.csv` is in `folder`, all or nothing; record the run."""
+def import_folder(engine: Engine, folder: Path, allow_shrink: bool = False,
+                  exported_on: date | None = None) -> ImportResult:
+    """Replace the tables whose `<table>.csv` is in `folder`, all or nothing; record the run
+    (with `exported_on`, the day the source system's export was taken, when given)."""
     started = runs.now()
     folder = Path(folder)
     source = str(folder.resolve())
@@ -832,7 +955,7 @@ def import_folder(engine: Engine, folder: Path, allow_shrink: bool = False) -> I
                 conn.commit()  # end the autobegun transaction; the import begins its own
             try:
                 result = _import_in_transaction(conn, present, allow_shrink, problems, started,
-                                                source, files)
+                                                source, files, exported_on)
             finally:
                 if sqlite_cache is not None:
                     conn.rollback()  # nothing open any more; PRAGMA needs no transaction
@@ -846,14 +969,14 @@ def import_folder(engine: Engine, folder: Path, allow_shrink: bool = False) -> I
     with engine.begin() as conn:
         run_id = runs.record_run(
             conn, started_at=started, source=source, outcome="REFUSED", files=files,
-            message=messages[0],
+            message=messages[0], exported_on=exported_on,
         )
     return ImportResult(False, messages, counts, run_id)
 
 
 def _import_in_transaction(
     conn: Connection, present: dict[str, Path], allow_shrink: bool, problems: _Problems,
-    started, source: str, files: dict,
+    started, source: str, files: dict, exported_on: date | None = None,
 ) -> ImportResult:
     """Load the present files in one transaction and record the OK run; committed only when
     there was no problem (then ok is True), else rolled back (ok False, problems filled)."""
@@ -867,7 +990,8 @@ def _import_in_transaction(
     if not problems:
         try:
             run_id = runs.record_run(
-                conn, started_at=started, source=source, outcome="OK", files=files
+                conn, started_at=started, source=source, outcome="OK", files=files,
+                exported_on=exported_on,
             )
             trans.commit()
             return ImportResult(True, [], importer.counts, run_id)

@@ -11,7 +11,7 @@ import os
 from sqlalchemy import Connection, func, select
 
 from . import codes, derived, schema
-from .runs import data_as_of  # noqa: F401 - re-exported: the figure modules' single entry point
+from .runs import data_as_of, datenstand  # noqa: F401 - re-exported for the figure modules
 
 __all__ = [
     "districts",
@@ -21,6 +21,7 @@ __all__ = [
     "import_runs",
     "table_counts",
     "data_as_of",
+    "datenstand",
 ]
 
 # What the dashboard calls the area when neither the setting nor the AGS names it.
@@ -82,7 +83,7 @@ def import_runs(conn: Connection, limit: int = 50) -> list[dict]:
     t = schema.import_run
     rows = conn.execute(
         select(t.c.id, t.c.started_at, t.c.finished_at, t.c.source, t.c.outcome, t.c.files,
-               t.c.message)
+               t.c.message, t.c.exported_on)
         .order_by(t.c.id.desc())
         .limit(max(0, int(limit)))
     )
@@ -95,6 +96,7 @@ def import_runs(conn: Connection, limit: int = 50) -> list[dict]:
             "outcome": r.outcome,
             "files": r.files,
             "message": r.message,
+            "exported_on": r.exported_on,
         }
         for r in rows
     ]

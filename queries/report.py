@@ -1,8 +1,8 @@
 """The `kim report` document of KPIS.md: every figure for one filter, as JSON data or as CSV.
 
 `build_report` returns the binding JSON shape of KPIS.md (dates as ISO strings) with two added
-keys a reader needs to interpret it: `kreis` (the area's name) and `min_cell` (the K that turned
-small counts into null).
+keys a reader needs to interpret it: `kreis` (the area's name, also without a territory row)
+and `min_cell` (the K that turned small counts into null).
 
 `report_csv` writes the same document in long format, one figure per line, so a spreadsheet
 user can filter by the first and third column and never has to unfold nested lists:
@@ -37,9 +37,10 @@ from sqlalchemy import Connection
 
 from . import budget as budget_figures
 from . import caseload as caseload_figures
+from . import territory as territory_data
 from . import transitions as transition_figures
 from .filters import Filter
-from .meta import data_as_of, district_exists, kreis_name
+from .meta import data_as_of, district_exists
 
 __all__ = ["build_report", "report_csv", "district_exists"]
 
@@ -56,7 +57,8 @@ def build_report(conn: Connection, f: Filter) -> dict:
         "period": {"from": f.period_from.isoformat(), "to": f.period_to.isoformat()},
         "district": f.district,
         "data_as_of": as_of_data.isoformat() if as_of_data is not None else None,
-        "kreis": kreis_name(conn),
+        "territory": territory_data.read(conn).report_json(),
+        "kreis": territory_data.read(conn).name,
         "min_cell": f.min_cell,
         "caseload": caseload_figures.caseload(conn, f),
         "budget": budget_figures.budget(conn, f),

@@ -19,6 +19,7 @@ def record_run(
     files: dict,
     message: str | None = None,
     finished_at: datetime | None = None,
+    exported_on: date | None = None,
 ) -> int:
     """Insert one import_run row and return its id.
 
@@ -34,6 +35,7 @@ def record_run(
             outcome=outcome,
             files=files,
             message=message,
+            exported_on=exported_on,
         )
         .returning(schema.import_run.c.id)
     )
@@ -50,3 +52,16 @@ def data_as_of(conn: Connection) -> date | None:
         select(t.c.finished_at).where(t.c.outcome == "OK").order_by(t.c.id.desc()).limit(1)
     ).scalar_one_or_none()
     return finished.date() if finished is not None else None
+
+
+def datenstand(conn: Connection) -> date | None:
+    """The "Datenstand" the dashboard shows (DATA_MODEL.md): the latest OK import_run's
+    `exported_on` where given, else the day it finished; None when there is none."""
+    t = schema.import_run
+    row = conn.execute(
+        select(t.c.finished_at, t.c.exported_on)
+        .where(t.c.outcome == "OK").order_by(t.c.id.desc()).limit(1)
+    ).first()
+    if row is None:
+        return None
+    return row.exported_on or row.finished_at.date()

@@ -25,6 +25,9 @@ from . import codes
 metadata = MetaData()
 
 ID = String(64)
+# A municipality key: an 8-digit AGS (`05558012`) or a Stadtteil key, the city's AGS, "-" and a
+# local key of up to 12 characters (`05315000-101`): at most 21 characters.
+MUNICIPALITY_KEY = String(21)
 
 
 def _fk(target: str) -> ForeignKey:
@@ -41,6 +44,17 @@ def _in(column: str, values, nullable: bool = False) -> CheckConstraint:
     return CheckConstraint(expr, name=f"ck_{column}_code")
 
 
+# The Kreis or kreisfreie Stadt itself (optional, at most one row; the importer enforces that).
+territory = Table(
+    "territory",
+    metadata,
+    Column("ags", String(8), primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("kind", String(20), nullable=False),
+    Column("started_on", Date, nullable=True),
+    _in("kind", codes.TERRITORY_KINDS),
+)
+
 district = Table(
     "district",
     metadata,
@@ -51,11 +65,14 @@ district = Table(
 municipality = Table(
     "municipality",
     metadata,
-    Column("ags", String(8), primary_key=True),
+    Column("ags", MUNICIPALITY_KEY, primary_key=True),
     Column("name", Text, nullable=False),
     Column("district_id", ID, _fk("district.id"), nullable=False, index=True),
     Column("population", Integer, nullable=False),
+    # GEMEINDE (also when NULL) or STADTTEIL; the UI names the level after it.
+    Column("kind", String(10), nullable=True),
     CheckConstraint("population >= 0", name="ck_population_nonneg"),
+    _in("kind", codes.MUNICIPALITY_KINDS, nullable=True),
 )
 
 funded_position = Table(
@@ -102,7 +119,7 @@ case_file = Table(
     metadata,
     Column("id", ID, primary_key=True),
     Column("person_id", ID, _fk("person.id"), nullable=False),
-    Column("municipality_ags", String(8), _fk("municipality.ags"), nullable=False),
+    Column("municipality_ags", MUNICIPALITY_KEY, _fk("municipality.ags"), nullable=False),
     Column("staff_id", ID, _fk("staff.id"), nullable=True),
     Column("opened_on", Date, nullable=False),
     Column("closed_on", Date, nullable=True),
@@ -208,12 +225,15 @@ import_run = Table(
     Column("outcome", String(8), nullable=False),
     Column("files", JSON, nullable=False),
     Column("message", Text, nullable=True),
+    # The day the source system's export was taken (`kim import --exported-on`), NULL: not given.
+    Column("exported_on", Date, nullable=True),
     _in("outcome", codes.IMPORT_OUTCOMES),
 )
 
 # The tables of DATA_MODEL.md in an order in which every reference points backwards:
 # load in this order, delete in the reverse.
 DATA_TABLES: tuple[Table, ...] = (
+    territory,
     district,
     municipality,
     funded_position,
@@ -262,7 +282,7 @@ case_day = Table(
     "case_day",
     metadata,
     Column("day", Date, nullable=False),
-    Column("municipality_ags", String(8), nullable=False),
+    Column("municipality_ags", MUNICIPALITY_KEY, nullable=False),
     Column("staff_id", ID, nullable=True),
     Column("opened", Integer, nullable=False),
     Column("closed", Integer, nullable=False),
@@ -276,7 +296,7 @@ case_month = Table(
     "case_month",
     metadata,
     Column("month_start", Date, nullable=False),
-    Column("municipality_ags", String(8), nullable=False),
+    Column("municipality_ags", MUNICIPALITY_KEY, nullable=False),
     Column("staff_id", ID, nullable=True),
     Column("opened", Integer, nullable=False),
     Column("closed", Integer, nullable=False),

@@ -307,10 +307,14 @@ def test_caseload_by_staff(fixture_engine):
     #   S7: new case manager of NORD without cases -> zeros, fte 0.25, per_fte 0.0
     #   None: C06 (active, opened) -> 1, 1, 0; fte 0.0, per_fte None.  S6 (coordinator): absent.
     assert rows == [
-        {"staff_id": "S1", "fte": 1.0, "active": 1, "opened": 3, "closed": 2, "per_fte": 1.0},
-        {"staff_id": "S2", "fte": 0.5, "active": 3, "opened": 3, "closed": 0, "per_fte": 6.0},
-        {"staff_id": "S7", "fte": 0.25, "active": 0, "opened": 0, "closed": 0, "per_fte": 0.0},
-        {"staff_id": None, "fte": 0.0, "active": 1, "opened": 1, "closed": 0, "per_fte": None},
+        {"staff_id": "S1", "fte": 1.0, "active": 1, "opened": 3, "closed": 2, "per_fte": 1.0,
+         "home_district_id": "NORD"},
+        {"staff_id": "S2", "fte": 0.5, "active": 3, "opened": 3, "closed": 0, "per_fte": 6.0,
+         "home_district_id": "NORD"},
+        {"staff_id": "S7", "fte": 0.25, "active": 0, "opened": 0, "closed": 0, "per_fte": 0.0,
+         "home_district_id": "NORD"},
+        {"staff_id": None, "fte": 0.0, "active": 1, "opened": 1, "closed": 0, "per_fte": None,
+         "home_district_id": None},
     ]
     rows = _run(fixture_engine, caseload_by_staff, Filter(*PERIOD, min_cell=3), "SUED")
     # SUED: S3 C07 (closed), C10 (active), C11 C12 (active, opened), C14 (closed) -> 3, 2, 2;
@@ -318,10 +322,46 @@ def test_caseload_by_staff(fixture_engine):
     #   so fte 0.0.  K = 3: 2 and 1 are small cells.
     assert rows == [
         {"staff_id": "S3", "fte": 0.75, "active": 3, "opened": None, "closed": None,
-         "per_fte": 4.0},
+         "per_fte": 4.0, "home_district_id": "SUED"},
         {"staff_id": "S4", "fte": 0.0, "active": None, "opened": None, "closed": 0,
-         "per_fte": None},
+         "per_fte": None, "home_district_id": None},
     ]
+
+
+def test_caseload_by_staff_fte_adds_up_with_case_managers_of_other_districts(fixture_engine):
+    # S3 (SUED, 0.75) and S5 (no district, 0.25) each take one open NORD case in Coesfeld.
+    with fixture_engine.begin() as conn:
+        conn.execute(insert(schema.person), [
+            {"id": p, "birth_year": 1990, "sex": "w", "citizenship": "SYR"} for p in ("PX", "PY")])
+        conn.execute(insert(schema.case_file), [
+            {"id": "CX", "person_id": "PX", "municipality_ags": "05558012", "staff_id": "S3",
+             "opened_on": D("2025-03-01")},
+            {"id": "CY", "person_id": "PY", "municipality_ags": "05558012", "staff_id": "S5",
+             "opened_on": D("2025-03-02")},
+        ])
+    f = Filter(*PERIOD, min_cell=0)
+    rows = _run(fixture_engine, caseload_by_staff, f, "NORD")
+    by_id = {r["staff_id"]: r for r in rows}
+    # Their cases show here, their posts where staff.district_id puts them: SUED, and the
+    # Kreis-wide total only (KPIS.md "Staff").
+    assert by_id["S3"] == {"staff_id": "S3", "fte": 0.0, "active": 1, "opened": 1, "closed": 0,
+                           "per_fte": None, "home_district_id": "SUED"}
+    assert by_id["S5"] == {"staff_id": "S5", "fte": 0.0, "active": 1, "opened": 1, "closed": 0,
+                           "per_fte": None, "home_district_id": None}
+    # The column adds up to NORD's FTE: S1 1.00 + S2 0.50 + S7 0.25 = 1.75.
+    nord = next(d for d in _run(fixture_engine, caseload, f)["districts"] if d["id"] == "NORD")
+    assert sum(r["fte"] for r in rows) == nord["fte"] == 1.75
+    # SUED lists S3 with the full post (its own district).
+    sued = _run(fixture_engine, caseload_by_staff, f, "SUED")
+    assert next(r for r in sued if r["staff_id"] == "S3")["fte"] == 0.75
+    # The derived tables (built with an OK import_run) give the same rows.
+    from datetime import datetime
+
+    from queries import runs
+    with fixture_engine.begin() as conn:
+        runs.record_run(conn, started_at=datetime(2025, 6, 16), source="test", outcome="OK",
+                        files={})
+    assert _run(fixture_engine, caseload_by_staff, f, "NORD") == rows
 
 
 def test_caseload_by_staff_in_one_municipality(fixture_engine):

@@ -450,8 +450,8 @@ def test_lenkungsgruppe_is_refused_what_it_may_not_see(header_app, path):
 def test_koordination_and_verwaltung_get_them(header_app, group):
     staff = as_role(header_app, group, STAFF)
     assert staff.status_code == 200
-    # S1 at 0.5 FTE: 5 active, 6 opened, 1 closed (< 5), 10,0 per FTE
-    assert csv_rows(staff)[1] == ["S1", "0,50", "5", "6", "< 5", "10,0"]
+    # S1 of Bezirk Nord at 0.5 FTE: 5 active, 6 opened, 1 closed (< 5), 10,0 per FTE
+    assert csv_rows(staff)[1] == ["S1", "Nord", "0,50", "5", "6", "< 5", "10,0"]
     runs = as_role(header_app, group, "/download/daten/data-runs.csv")
     assert runs.status_code == 200
     assert csv_rows(runs)[1][0] == "1"

@@ -192,7 +192,7 @@ BAD_PROBLEMS = [
     f"notizen.csv: unbekannte Datei: keine Tabelle dieses Namens (erwartet: {EXPECTED_TABLES})",
     "district.csv: Zeichenkodierung weder UTF-8 noch Windows-1252",
     "municipality.csv:1: kreis: unbekannte Spalte "
-    "(erwartet: ags, name, district_id, population)",
+    "(erwartet: ags, name, district_id, population, kind)",
     "municipality.csv:1: population: Pflichtspalte fehlt",
     "person.csv:3: birth_year: keine ganze Zahl: '19x5'",
     "person.csv:4: sex: unbekannter Code 'q' (erlaubt: w, m, d, x)",
@@ -203,7 +203,9 @@ BAD_PROBLEMS = [
     "person.csv:7: id: Kennung länger als 64 Zeichen (65)",
     "person.csv:8: arrival_date: Feld fehlt: die Zeile hat 4 statt 5 Felder",
     "person.csv:9: birth_year: Pflichtfeld ist leer",
-    "case_file.csv:3: municipality_ags: kein achtstelliger Gemeindeschlüssel: '0555801'",
+    "case_file.csv:3: municipality_ags: weder ein achtstelliger Gemeindeschlüssel noch ein "
+    "Stadtteilschlüssel (AGS der Stadt, „-“, 1 bis 12 Zeichen A–Z oder 0–9, wie "
+    "05315000-101): '0555801'",
     "case_file.csv:3: person_id: 'P9' gibt es in der Tabelle person nicht",
     "case_file.csv:3: closed_on: closed_on 2023-05-01 liegt vor opened_on 2023-05-02",
     "case_file.csv:4: close_reason: Abschlussgrund ohne Abschlussdatum (closed_on ist leer)",
@@ -307,7 +309,8 @@ def test_german_spreadsheet_equals_canonical_twin(engine, tmp_path):
     assert result.ok, result.problems
     from_german = _snapshot(engine)
     assert from_german["municipality"] == [
-        ("05558012", "Coesfeld", "NORD", 36000), ("05558016", "Dülmen", "SUED", 47000),
+        ("05558012", "Coesfeld", "NORD", 36000, None),
+        ("05558016", "Dülmen", "SUED", 47000, None),
     ]
     assert sorted(r[6] for r in from_german["ledger_entry"]) == [-1250, 5, 2_750_000]
     assert sorted(r[4] for r in from_german["budget_allocation"]) == [123_456, 33_000_000]

@@ -106,6 +106,7 @@ def test_import_runs_newest_first_and_table_counts(engine):
             "outcome": "REFUSED",
             "files": {"case_file.csv": {"sha256": "ab", "rows": 3}},
             "message": "case_file.csv:3: opened_on: kein Datum",
+            "exported_on": None,
         }
         assert [r["id"] for r in meta.import_runs(conn, limit=1)] == [second]
         # The refused run is newer, but the Datenstand is the OK one's day.

@@ -63,9 +63,10 @@ def test_build_report_shape_and_values(engine, monkeypatch):
         assert data["budget"] == budget.budget(conn, f)
         assert data["transitions"] == transitions.transitions(conn, f)
     assert list(data) == [
-        "as_of", "period", "district", "data_as_of", "kreis", "min_cell",
+        "as_of", "period", "district", "data_as_of", "territory", "kreis", "min_cell",
         "caseload", "budget", "transitions",
     ]
+    assert data["territory"] is None  # no territory row in this fixture
     assert data["as_of"] == "2025-06-15"
     assert data["period"] == {"from": "2024-11-01", "to": "2025-06-15"}
     assert data["district"] is None

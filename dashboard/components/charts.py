@@ -21,6 +21,38 @@ MAX_LABELLED_BARS = 24
 SUPPRESSED_HEIGHT_SHARE = 0.04
 HEIGHT = 400
 SMALL_HEIGHT = 280
+# Bars by category stand upright only for a few short names (a Kreis's three Bezirke); more
+# categories or longer names lie flat, names on the left, wrapped at word ends (never cut), so
+# a city's eight Stadtbezirke with 60-character names keep both their names and their plot.
+UPRIGHT_MAX_CATEGORIES = 4
+UPRIGHT_MAX_LABEL = 14
+WRAP_WIDTH = 22
+# Row height of a flat bar chart: one line of label, and per further line of a wrapped name.
+ROW_HEIGHT = 42
+LINE_HEIGHT = 20
+
+
+def lies_flat(names: Sequence[str]) -> bool:
+    """Whether bars for these category names are drawn horizontally (see UPRIGHT_MAX_*)."""
+    return (len(names) > UPRIGHT_MAX_CATEGORIES
+            or max((len(n) for n in names), default=0) > UPRIGHT_MAX_LABEL)
+
+
+def wrap_label(name: str, width: int = WRAP_WIDTH) -> str:
+    """`name` broken into lines of at most `width` characters ("<br>" between them) at spaces,
+    and a word longer than that after its hyphens ("Dülmen-Buldern-…"); a piece without either
+    stays whole: a name is never cut, only wrapped."""
+    pieces: list[tuple[str, str]] = []  # (text, what joins it to the piece before)
+    for word in str(name).split():
+        parts = [p for p in re.split(r"(?<=-)", word) if p] if len(word) > width else [word]
+        pieces.extend((part, " " if i == 0 else "") for i, part in enumerate(parts))
+    lines: list[str] = []
+    for part, glue in pieces:
+        if lines and len(lines[-1]) + len(glue) + len(part) <= width:
+            lines[-1] += glue + part
+        else:
+            lines.append(part)
+    return "<br>".join(lines) if lines else str(name)
 
 
 def _placeholder_height(values: Sequence[float | None], floor: float) -> float:
@@ -62,6 +94,8 @@ def _bar_trace(
     ids = list(ids) if ids is not None else list(labels)
     customdata = [[i, h] for i, h in zip(ids, hover, strict=True)]
     label_axis = "y" if horizontal else "x"
+    if horizontal:
+        labels = [wrap_label(label) for label in labels]
     return dict(
         type="bar",
         name=name,
@@ -92,7 +126,7 @@ def _figure(data: list[dict], *, title: str | None, height: int, horizontal: boo
     top = max(real, default=0) or 1
     value_axis = {
         # Headroom for the labels printed outside the bars.
-        "range": [0, top * (1.22 if horizontal else 1.18)],
+        "range": [0, top * (1.3 if horizontal else 1.18)],
         # Counts: whole numbers with "." for thousands; ratios: plotly's choice, German marks.
         "tickformat": ",.0f" if percent_axis else tickformat,
         "ticksuffix": "\u00a0%" if percent_axis else "",
@@ -137,7 +171,7 @@ def count_bars(
         horizontal=horizontal, show_values=len(values) <= max_labelled,
         placeholder=_placeholder_height(values, max(min_cell - 1, 0)),
     )
-    return _figure([trace], title=title, height=height or _height(len(values), horizontal),
+    return _figure([trace], title=title, height=height or _height(labels, horizontal),
                    horizontal=horizontal, values=values, tickformat=",.0f")
 
 
@@ -169,7 +203,7 @@ def ratio_bars(
         show_values=len(values) <= MAX_LABELLED_BARS,
         placeholder=_placeholder_height(values, 0),
     )
-    return _figure([trace], title=title, height=height or _height(len(values), horizontal),
+    return _figure([trace], title=title, height=height or _height(labels, horizontal),
                    horizontal=horizontal, values=values)
 
 
@@ -198,10 +232,12 @@ def grouped_count_bars(
                    tickformat=",.0f")
 
 
-def _height(n: int, horizontal: bool) -> int:
+def _height(labels: Sequence[str], horizontal: bool) -> int:
+    """Upright: HEIGHT. Flat: a row per category, taller for a name wrapped on several lines."""
     if not horizontal:
         return HEIGHT
-    return max(220, 70 + 42 * n)
+    rows = sum(ROW_HEIGHT + LINE_HEIGHT * wrap_label(label).count("<br>") for label in labels)
+    return max(220, 70 + rows)
 
 
 # -- the figures of the pages -------------------------------------------------------------
@@ -215,20 +251,23 @@ def active_cases_by_district(districts: Sequence[dict], min_cell: int,
                              title: str | None = None) -> dict:
     """Bars of `active` per district (rows of caseload()["districts"]); customdata id = district id,
     which the Fallzahlen page uses for the drill-down."""
+    names = [d["name"] for d in districts]
     return count_bars(
-        [d["name"] for d in districts], [d["active"] for d in districts], min_cell=min_cell,
+        names, [d["active"] for d in districts], min_cell=min_cell,
         title=title, name="Aktive Fälle", ids=[d["id"] for d in districts],
+        horizontal=lies_flat(names),
     )
 
 
 def caseload_per_fte_by_district(districts: Sequence[dict], min_cell: int,
                                  title: str | None = None) -> dict:
+    names = [d["name"] for d in districts]
     return ratio_bars(
-        [d["name"] for d in districts], [d["per_fte"] for d in districts],
+        names, [d["per_fte"] for d in districts],
         [d["active"] for d in districts], min_cell=min_cell,
         title=title, name="Fälle je Vollzeitstelle",
         ids=[d["id"] for d in districts], colour=theme.CASES_LIGHT,
-        undefined_text="keine Stelle",
+        undefined_text="keine Stelle", horizontal=lies_flat(names),
     )
 
 

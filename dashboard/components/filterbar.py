@@ -14,6 +14,7 @@ import dash_bootstrap_components as dbc
 from dash import Input, Output, State, ctx, dcc, html, no_update
 
 from queries import filters
+from queries.territory import Territory
 
 from .. import format as fmt
 from .. import urlstate
@@ -28,26 +29,29 @@ ALL_DISTRICTS = "alle"
 
 
 def filter_bar(state: urlstate.View, districts: list[dict] | None, today: date,
-               as_of: date | None = None) -> html.Div:
+               as_of: date | None = None, words: Territory | None = None) -> html.Div:
     """The controls, showing the view of `state`. In presentation mode they fold into one line
-    with the period, the Bezirk and the Datenstand `as_of` (the header hides it there)."""
+    with the period, the Bezirk and the Datenstand `as_of` (the header hides it there). `words`
+    (queries/territory.py) names the level: Bezirk or Stadtbezirk."""
     f = state.filter
-    preset = urlstate.preset_of(f, today)
-    district_options = [{"label": "Alle Bezirke", "value": ALL_DISTRICTS}]
+    words = words or Territory(name="")
+    start = words.started_on
+    preset = urlstate.preset_of(f, today, start)
+    district_options = [{"label": f"Alle {words.districts_word}", "value": ALL_DISTRICTS}]
     district_options += [{"label": d["name"], "value": d["id"]} for d in districts or []]
     controls = dbc.Row(
         [
             dbc.Col(_labelled("Zeitraum", dbc.Select(
                 id=PRESET_ID,
-                options=[{"label": label, "value": key}
-                         for key, (label, _fn) in urlstate.PRESETS.items()],
+                options=[{"label": urlstate.preset_label(key, start), "value": key}
+                         for key in urlstate.PRESETS],
                 value=preset,
             ), PRESET_ID), md=4, lg="auto"),
             dbc.Col(_labelled("von", _date_input(FROM_ID, f.period_from), FROM_ID),
                     xs=6, md=2, lg="auto", className="kim-filter-date"),
             dbc.Col(_labelled("bis (Stichtag)", _date_input(TO_ID, f.period_to), TO_ID),
                     xs=6, md=2, lg="auto", className="kim-filter-date"),
-            dbc.Col(_labelled("Bezirk", dbc.Select(
+            dbc.Col(_labelled(words.district_word, dbc.Select(
                 id=DISTRICT_ID, options=district_options,
                 value=f.district or ALL_DISTRICTS,
                 disabled=districts is None,
@@ -66,8 +70,8 @@ def filter_bar(state: urlstate.View, districts: list[dict] | None, today: date,
         # On a projector the filters fold into one line saying what is shown; a click (or Enter
         # on the focused line) opens the controls.
         names = {d["id"]: d["name"] for d in districts or []}
-        scope = ("Alle Bezirke" if f.district is None
-                 else f"Bezirk {names.get(f.district, f.district)}")
+        scope = (f"Alle {words.districts_word}" if f.district is None
+                 else words.district_label(names.get(f.district, f.district)))
         controls = html.Details(
             [
                 html.Summary(
@@ -138,15 +142,17 @@ def next_search(
     view: urlstate.View,
     today: date,
     districts: set[str] | None,
+    start: date | None = None,
 ) -> str | None:
-    """The query string after a change of the control `trigger`; None when nothing changes."""
+    """The query string after a change of the control `trigger`; None when nothing changes.
+    `start` is the day "Seit Programmstart" begins (territory.started_on)."""
     state = view
     f = state.filter
     new_from, new_to, new_district = f.period_from, f.period_to, f.district
     if trigger == PRESET_ID:
         if preset not in urlstate.PRESETS or preset == urlstate.PRESET_CUSTOM:
             return None  # "Eigener Zeitraum" only invites typing dates; the view stays
-        new_from, new_to = urlstate.preset_period(preset, today)
+        new_from, new_to = urlstate.preset_period(preset, today, start)
     elif trigger in (FROM_ID, TO_ID):
         day = urlstate.parse_day((first if trigger == FROM_ID else last) or "")
         if day is None or not filters.EARLIEST <= day <= filters.LATEST:
@@ -184,12 +190,14 @@ def register_callbacks(app, data) -> None:
     def on_filter_change(preset, first, last, district, search):
         try:
             known = {d["id"] for d in data.districts()}
+            start = data.territory().started_on
         except DataUnavailable:
-            known = None
+            known, start = None, None
         # Inputs come from the browser and can be forged: anything but a sane string is "unset".
         new = next_search(
             ctx.triggered_id, preset=text_input(preset), first=text_input(first),
             last=text_input(last), district=text_input(district),
             view=urlstate.read(data, None, search), today=data.today(), districts=known,
+            start=start,
         )
         return no_update if new is None else new

@@ -93,6 +93,11 @@ def data_table(
             "sortable": True,
             "wrapHeaderText": True,
             "autoHeaderHeight": True,
+            # Long names (a city's Stadtbezirke, up to 60 characters) wrap instead of being cut.
+            **({} if numeric else {"wrapText": True, "autoHeight": True,
+                                   "cellStyle": {"lineHeight": "1.4", "wordBreak": "normal",
+                                                 "paddingTop": "0.35rem",
+                                                 "paddingBottom": "0.35rem"}}),
         })
     grid = dag.AgGrid(
         id=table_id,

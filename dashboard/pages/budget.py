@@ -36,6 +36,12 @@ KREISWIDE_NOTE = (
 )
 
 
+def wide_note(words) -> str:
+    """KREISWIDE_NOTE in the words of the territory (stadtweit, Stadtbezirksfilter in a city)."""
+    return (f"Die Mittel werden {words.wide} bewilligt und gebucht: der {words.district_word}"
+            "sfilter wirkt auf dieser Seite nicht.")
+
+
 def year_options(chosen: int, as_of_year: int) -> list[dict]:
     """Programme start (2020) up to the year after the Stichtag, and the chosen one."""
     years = set(range(urlstate.YEAR_MIN, min(as_of_year + 1, urlstate.YEAR_MAX) + 1)) | {chosen}
@@ -86,9 +92,10 @@ def _reference_day(f) -> date:
 
 
 def _scope_text(view) -> str:
+    note = wide_note(view.words)
     if view.filter.district is not None:
-        return f"Bezirk „{view.filter.district}“ gewählt – {KREISWIDE_NOTE}"
-    return KREISWIDE_NOTE
+        return f"{view.words.district_word} „{view.filter.district}“ gewählt – {note}"
+    return note
 
 
 def summary_text(figures: dict, as_of) -> str:

@@ -20,6 +20,7 @@ import dash_bootstrap_components as dbc
 from dash import Input, Output, State, html, no_update
 
 from queries import caseload
+from queries.territory import Territory
 
 from .. import format as fmt
 from .. import urlstate
@@ -42,9 +43,24 @@ MUNICIPALITY_STAFF_SECTION = "caseload-municipality-staff"
 # Downloads name the Gemeinde of `gemeinde=` (this page has that drill-down level).
 MUNICIPALITY_LEVEL = True
 MUNICIPALITY_NOTE_ID = "caseload-municipality-note"
-NO_STAFF_LEVEL_TEXT = ("Die Fallzahlen je Case Manager sind für Ihre Rolle nicht freigegeben; "
-                       "oben stehen die Zahlen der Gemeinde.")
 
+
+def no_staff_level_text(words: Territory) -> str:
+    return ("Die Fallzahlen je Case Manager sind für Ihre Rolle nicht freigegeben; "
+            f"oben stehen die Zahlen {'des Stadtteils' if words.is_city else 'der Gemeinde'}.")
+
+
+def district_columns(words: Territory) -> tuple[Column, ...]:
+    """The Bezirk table's columns, headed with the level's word (Bezirk or Stadtbezirk)."""
+    return (Column("name", words.district_word), *DISTRICT_COLUMNS[1:])
+
+
+def municipality_columns(words: Territory) -> tuple[Column, ...]:
+    return (Column("name", words.municipality_word), Column("district", words.district_word),
+            *MUNICIPALITY_COLUMNS[2:])
+
+
+# The columns as a Kreis names them; district_columns / municipality_columns give a city's.
 DISTRICT_COLUMNS = (
     Column("name", "Bezirk"),
     Column("active", "aktive Fälle", "count"),
@@ -64,6 +80,7 @@ MUNICIPALITY_COLUMNS = (
 )
 STAFF_COLUMNS = (
     Column("staff", "Case Manager (Pseudonym)"),
+    Column("home", "Stelle gezählt in"),
     Column("fte", "Vollzeitstelle", "number", 2),
     Column("active", "aktive Fälle", "count"),
     Column("opened", "eröffnet", "count"),
@@ -102,23 +119,26 @@ def layout(view) -> html.Div:
                               urlstate.municipality_note(ags, district["id"])],
                              color="info", className="kim-url-note mb-3", id=MUNICIPALITY_NOTE_ID)
     scope_note = None
+    w = view.words
     if district is None:
         crumbs = [(view.kreis_name, None)]
         level = [_districts_block(view), draw(MUNICIPALITIES, view, clickable=True)]
     elif gemeinde is None:
-        crumbs = [(view.kreis_name, kreis_href), (f"Bezirk {district['name']}", None)]
-        level = [_district_summary(district, k), draw(MUNICIPALITIES, view, clickable=True),
+        crumbs = [(view.kreis_name, kreis_href), (w.district_label(district["name"]), None)]
+        level = [_district_summary(district, k, w), draw(MUNICIPALITIES, view, clickable=True),
                  draw(STAFF, view) if can("staff_level") else None]
     else:
         crumbs = [(view.kreis_name, kreis_href),
-                  (f"Bezirk {district['name']}", view.href(PATH, municipality=None)),
-                  (f"Gemeinde {gemeinde['name']}", None)]
-        level = [_municipality_summary(gemeinde, district, k),
+                  (w.district_label(district["name"]), view.href(PATH, municipality=None)),
+                  (w.municipality_label(gemeinde["name"]), None)]
+        level = [_municipality_summary(gemeinde, district, k, w),
                  draw(MUNICIPALITY_STAFF, view) if can("staff_level")
-                 else html.P(NO_STAFF_LEVEL_TEXT, className="kim-section-note",
+                 else html.P(no_staff_level_text(w), className="kim-section-note",
                              id="caseload-municipality-no-staff")]
-        scope_note = (f"Die beiden folgenden Diagramme zeigen den ganzen Bezirk "
-                      f"{district['name']}, nicht nur die Gemeinde {gemeinde['name']}.")
+        scope_note = (f"Die beiden folgenden Diagramme zeigen den ganzen "
+                      f"{w.district_label(district['name'])}, nicht nur "
+                      f"{'den' if w.is_city else 'die'} "
+                      f"{w.municipality_label(gemeinde['name'])}.")
     return html.Div(
         [
             html.H1([TITLE, html.Span(f" · {fmt.period(f.period_from, f.period_to)}",
@@ -207,9 +227,9 @@ def _districts_block(view) -> html.Div:
     )
 
 
-def _district_summary(district: dict, k: int) -> html.P:
+def _district_summary(district: dict, k: int, w: Territory) -> html.P:
     return html.P(
-        f"Bezirk {district['name']}: {fmt.count(district['active'], k)} aktive Fälle, "
+        f"{w.district_label(district['name'])}: {fmt.count(district['active'], k)} aktive Fälle, "
         f"{fmt.count(district['opened'], k)} eröffnet und {fmt.count(district['closed'], k)} "
         f"abgeschlossen im Zeitraum; {fmt.number(district['fte'], 2)} Vollzeitstellen Case "
         f"Management, {fmt.number(district['per_fte'], 1)} Fälle je Vollzeitstelle.",
@@ -217,9 +237,9 @@ def _district_summary(district: dict, k: int) -> html.P:
     )
 
 
-def _municipality_summary(gemeinde: dict, district: dict, k: int) -> html.P:
+def _municipality_summary(gemeinde: dict, district: dict, k: int, w: Territory) -> html.P:
     return html.P(
-        f"Gemeinde {gemeinde['name']} (Bezirk {district['name']}): "
+        f"{w.municipality_label(gemeinde['name'])} ({w.district_label(district['name'])}): "
         f"{fmt.count(gemeinde['active'], k)} aktive Fälle, {fmt.count(gemeinde['opened'], k)} "
         f"eröffnet und {fmt.count(gemeinde['closed'], k)} abgeschlossen im Zeitraum; "
         f"{fmt.number(gemeinde['per_1000'], 1)} aktive Fälle je 1.000 Einwohner.",
@@ -248,34 +268,80 @@ def _gemeinde(view) -> dict | None:
     return next((m for m in district["municipalities"] if m["ags"] == view.municipality), None)
 
 
-def _district_rows(figures: dict, _view) -> list[dict]:
-    return [*figures["districts"], {"name": "Kreis gesamt", **figures["total"]}]
+def _district_rows(figures: dict, view) -> list[dict]:
+    return [*figures["districts"], {"name": view.words.total, **figures["total"]}]
 
 
 def _staff_rows(rows: list[dict], _view) -> list[dict]:
     return [{**r, "staff": charts.staff_label(r["staff_id"])} for r in rows]
 
 
-def _click_note(staff: str, other: str):
-    return lambda view: staff if can("staff_level") else other
+def _home(row: dict, view) -> str:
+    """Where a case manager's post counts (the Bezirk table's FTE adds up to the Bezirk's)."""
+    w, district = view.words, _district(view)
+    if row["staff_id"] is None:
+        return ""
+    if row["home_district_id"] == district["id"]:
+        return district["name"]
+    if row["home_district_id"] is None:
+        return f"{w.total} (ohne {w.district_word})"
+    names = {d["id"]: d["name"] for d in view.data.districts()}
+    return names.get(row["home_district_id"], row["home_district_id"])
+
+
+def _district_staff_rows(rows: list[dict], view) -> list[dict]:
+    return [{**r, "staff": charts.staff_label(r["staff_id"]), "home": _home(r, view)}
+            for r in rows]
+
+
+def _municipalities_note(view) -> str:
+    w = view.words
+    # "einen Stadtteil … seine", "eine Gemeinde … ihre"
+    article, possessive = ("einen", "seine") if w.is_city else ("eine", "ihre")
+    return (f"Klicken Sie auf {article} {w.municipality_word}, um {possessive} "
+            + ("Case Manager" if can("staff_level") else "Zahlen") + " zu sehen.")
+
+
+def _municipality_staff_note(view) -> str:
+    w = view.words
+    this, one = ("dieses", "einen") if w.is_city else ("dieser", "eine")
+    return (f"Nur die Fälle {this} {w.municipality_word}{'s' if w.is_city else ''} (Wohnort bei "
+            "Fallbeginn). Keine Spalte „Fälle je Vollzeitstelle“: die Vollzeitstelle eines "
+            f"Case Managers gilt für alle seine Fälle, nicht für {one} {w.municipality_word}. "
+            "Case Manager erscheinen nur unter ihrem Pseudonym.")
+
+
+def _staff_note(view) -> str:
+    w = view.words
+    return ("Case Manager erscheinen nur unter ihrem Pseudonym. Wer für einen "
+            f"anderen {w.district_word} eingesetzt ist, steht hier mit seinen "
+            f"Fällen aus diesem {w.district_word}, aber mit 0 Vollzeitstellen: "
+            "seine Stelle zählt dort, wo er eingesetzt ist (Spalte „Stelle "
+            "gezählt in“). So ergibt die Spalte „Vollzeitstelle“ zusammen die "
+            f"Vollzeitstellen des {w.district_word}s.")
 
 
 DISTRICTS = Section(
     id=DISTRICTS_SECTION, page=PATH, permission="aggregates",
-    title=lambda view: f"Aktive Fälle je Bezirk am {fmt.day(view.filter.as_of)}",
-    caption="Fallzahlen je Bezirk", query=_figures, columns=DISTRICT_COLUMNS,
+    title=lambda view: (f"Aktive Fälle je {view.words.district_word} am "
+                        f"{fmt.day(view.filter.as_of)}"),
+    caption=lambda view: f"Fallzahlen je {view.words.district_word}", query=_figures,
+    columns=lambda _figures, view: district_columns(view.words),
     rows=_district_rows, has_data=lambda figures: bool(figures["districts"]),
     figure=lambda figures, view: charts.active_cases_by_district(figures["districts"],
                                                                  view.min_cell),
     applies=lambda view: _district(view) is None, shared_table=True,
     table_id="caseload-districts-table",
-    note=_click_note("Klicken Sie auf einen Bezirk, um seine Gemeinden und Case Manager zu sehen.",
-                     "Klicken Sie auf einen Bezirk, um seine Gemeinden zu sehen."),
+    note=lambda view: (f"Klicken Sie auf einen {view.words.district_word}, um seine "
+                       f"{view.words.municipalities_word}"
+                       + (" und Case Manager" if can("staff_level") else "") + " zu sehen."),
 )
 PER_FTE = Section(
     id="caseload-per-fte", page=PATH, permission="aggregates",
-    title="Fälle je Vollzeitstelle Case Management", caption="Fallzahlen je Bezirk",
-    query=_figures, columns=DISTRICT_COLUMNS, rows=_district_rows,
+    title="Fälle je Vollzeitstelle Case Management",
+    caption=lambda view: f"Fallzahlen je {view.words.district_word}",
+    query=_figures, columns=lambda _figures, view: district_columns(view.words),
+    rows=_district_rows,
     has_data=lambda figures: bool(figures["districts"]),
     figure=lambda figures, view: charts.caseload_per_fte_by_district(figures["districts"],
                                                                      view.min_cell),
@@ -285,38 +351,38 @@ PER_FTE = Section(
 )
 MUNICIPALITIES = Section(
     id=MUNICIPALITIES_SECTION, page=PATH, permission="aggregates",
-    title="Aktive Fälle je 1.000 Einwohner nach Gemeinde", caption="Fallzahlen je Gemeinde",
+    title=lambda view: f"Aktive Fälle je 1.000 Einwohner nach {view.words.municipality_word}",
+    caption=lambda view: f"Fallzahlen je {view.words.municipality_word}",
     query=lambda view: [{**m, "district": d["name"]} for d in _figures(view)["districts"]
                         for m in d["municipalities"]],
-    columns=MUNICIPALITY_COLUMNS,
+    columns=lambda _rows, view: municipality_columns(view.words),
     figure=lambda rows, view: charts.per_1000_by_municipality(rows, view.min_cell),
     applies=lambda view: _gemeinde(view) is None,
-    note=_click_note("Klicken Sie auf eine Gemeinde, um ihre Case Manager zu sehen.",
-                     "Klicken Sie auf eine Gemeinde, um ihre Zahlen zu sehen."),
+    note=_municipalities_note,
 )
 STAFF = Section(
     id="caseload-staff", page=PATH, permission="staff_level",
-    title=lambda view: f"Aktive Fälle je Case Manager im Bezirk {_district(view)['name']}",
+    title=lambda view: (f"Aktive Fälle je Case Manager im "
+                        f"{view.words.district_label(_district(view)['name'])}"),
     caption="Fallzahlen je Case Manager",
     query=lambda view: view.data.call(caseload.caseload_by_staff, view.filter,
                                       _district(view)["id"]),
-    columns=STAFF_COLUMNS, rows=_staff_rows,
+    columns=STAFF_COLUMNS, rows=_district_staff_rows,
     figure=lambda rows, view: charts.active_cases_by_staff(rows, view.min_cell),
     applies=lambda view: _district(view) is not None and _gemeinde(view) is None,
-    note="Case Manager erscheinen nur unter ihrem Pseudonym.",
+    note=_staff_note,
 )
 MUNICIPALITY_STAFF = Section(
     id=MUNICIPALITY_STAFF_SECTION, page=PATH, permission="staff_level",
-    title=lambda view: f"Aktive Fälle je Case Manager in der Gemeinde {_gemeinde(view)['name']}",
+    title=lambda view: (f"Aktive Fälle je Case Manager {'im' if view.words.is_city else 'in der'} "
+                        f"{view.words.municipality_label(_gemeinde(view)['name'])}"),
     caption=lambda view: f"Fallzahlen je Case Manager in {_gemeinde(view)['name']}",
     query=lambda view: view.data.call(caseload.caseload_by_staff, view.filter,
                                       _district(view)["id"], _gemeinde(view)["ags"]),
     columns=MUNICIPALITY_STAFF_COLUMNS, rows=_staff_rows,
     figure=lambda rows, view: charts.active_cases_by_staff(rows, view.min_cell),
     applies=lambda view: _gemeinde(view) is not None,
-    note="Nur die Fälle dieser Gemeinde (Wohnort bei Fallbeginn). Keine Spalte „Fälle je "
-         "Vollzeitstelle“: die Vollzeitstelle eines Case Managers gilt für alle seine Fälle, "
-         "nicht für eine Gemeinde. Case Manager erscheinen nur unter ihrem Pseudonym.",
+    note=_municipality_staff_note,
 )
 MONTHLY = Section(
     id="caseload-monthly", page=PATH, permission="aggregates",

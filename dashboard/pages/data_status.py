@@ -34,6 +34,7 @@ LISTED_SUBJECTS = {"booking": "Buchungsnummern", "position": "Stellen",
                    "case": "Fälle (Pseudonyme)", "person": "Personen (Pseudonyme)"}
 
 TABLE_LABELS = {
+    "territory": "Kreis",
     "district": "Bezirke",
     "municipality": "Gemeinden",
     "funded_position": "Geförderte Stellen",
@@ -51,6 +52,7 @@ TABLE_LABELS = {
 RUN_COLUMNS = (
     Column("id", "Lauf", "number"),
     Column("finished", "Beendet"),
+    Column("exported", "Export vom"),
     Column("source", "Quelle"),
     Column("outcome_label", "Ergebnis"),
     Column("file_count", "Dateien", "number"),
@@ -162,6 +164,7 @@ def run_rows(runs: list[dict]) -> list[dict]:
         rows.append({
             "id": r["id"],
             "finished": _when(r["finished_at"]),
+            "exported": fmt.day(r["exported_on"]) if r.get("exported_on") else "",
             "source": r["source"],
             "outcome_label": OUTCOMES.get(r["outcome"], r["outcome"]),
             "file_count": len(files),
@@ -180,12 +183,20 @@ def runs_summary(runs: list[dict]) -> str:
     if latest_ok is not None:
         text += (f" Maßgeblich für den Datenstand ist der letzte erfolgreiche Lauf "
                  f"vom {_when(latest_ok['finished_at'])} (Quelle: {latest_ok['source']}).")
+        if latest_ok.get("exported_on"):
+            text += (f" Sein Export aus dem Quellsystem stammt vom "
+                     f"{fmt.day(latest_ok['exported_on'])}; dieser Tag gilt als Datenstand.")
     return text
 
 
-def count_rows(counts: dict[str, int]) -> list[dict]:
+def count_rows(counts: dict[str, int], words=None) -> list[dict]:
+    """Rows per table; the reference tables named with the territory's words (Stadtbezirke…)."""
+    labels = dict(TABLE_LABELS)
+    if words is not None:
+        labels.update(territory=words.area, district=words.districts_word,
+                      municipality=words.municipalities_word)
     order = [t.name for t in schema.DATA_TABLES] + ["import_run"]
-    return [{"label": TABLE_LABELS.get(name, name), "table": name, "rows": counts[name]}
+    return [{"label": labels.get(name, name), "table": name, "rows": counts[name]}
             for name in order if name in counts]
 
 
@@ -200,7 +211,7 @@ RUNS = Section(
 COUNTS = Section(
     id="data-counts", page=PATH, permission=PERMISSION, title="Zeilen je Tabelle",
     caption="Zeilen je Tabelle", query=lambda view: view.data.call(meta.table_counts),
-    columns=COUNT_COLUMNS, rows=lambda counts, _view: count_rows(counts),
+    columns=COUNT_COLUMNS, rows=lambda counts, view: count_rows(counts, view.words),
     has_data=lambda _counts: True,
 )
 SECTIONS = (RUNS, COUNTS)

@@ -42,7 +42,8 @@ SMALL_LABELLED_BARS = 6
 
 def layout(view) -> html.Div:
     f = view.filter
-    scope = "Kreis gesamt" if f.district is None else f"Bezirk {_district_name(view)}"
+    w = view.words
+    scope = w.total if f.district is None else w.district_label(_district_name(view))
     return html.Div(
         [
             html.H1(

@@ -45,7 +45,12 @@ IN_NAV = False  # reachable by the "Bericht drucken" link only: not in the navig
 
 REPORT_ID = "report-print"
 PRINT_BUTTON_ID = "report-print-button"
-REPORT_HEADING = "Bericht für den Kreistag / die Lenkungsgruppe"
+REPORT_HEADING = "Bericht für den Kreistag / die Lenkungsgruppe"  # a Kreis's; see report_heading
+
+
+def report_heading(words) -> str:
+    """"Bericht für den Kreistag / …" or "Bericht für den Rat der Stadt / …" (queries/territory)."""
+    return f"Bericht für den {words.council} / die Lenkungsgruppe"
 
 # The printable width of A4 landscape with 12 mm margins is 273 mm, about 1030 CSS px; the graphs
 # stay a little narrower so that nothing is cut off or scaled down.
@@ -105,10 +110,11 @@ def _toolbar() -> html.Div:
 
 
 def scope_text(view) -> str:
+    w = view.words
     if view.filter.district is None:
-        return "Kreis gesamt"
+        return w.total
     names = {d["id"]: d["name"] for d in view.data.districts()}
-    return f"Bezirk {names.get(view.filter.district, view.filter.district)}"
+    return w.district_label(names.get(view.filter.district, view.filter.district))
 
 
 def _title_page(view) -> html.Section:
@@ -125,7 +131,8 @@ def _title_page(view) -> html.Section:
         [
             html.Div("KIM-Cockpit · Kommunales Integrationsmanagement NRW",
                      className="kim-report-brand"),
-            html.H1([REPORT_HEADING, html.Span(f" · {view.kreis_name}", className="kim-h1-sub")],
+            html.H1([report_heading(view.words),
+                     html.Span(f" · {view.kreis_name}", className="kim-h1-sub")],
                     className="kim-page-title kim-report-heading"),
             html.Dl(
                 [part for label, value in facts
@@ -143,7 +150,7 @@ def _title_page(view) -> html.Section:
 
 
 def _as_of_text(view) -> str:
-    day = view.data.data_as_of()
+    day = view.data.datenstand()
     return fmt.day(day) if day is not None else "noch kein Import"
 
 
@@ -232,6 +239,7 @@ def caseload_summary(figures: dict, f, k: int) -> str:
 def _caseload_blocks(view) -> list:
     f, k = view.filter, view.min_cell
     view = replace(view, municipality=None)  # the report stays at Kreis or Bezirk level
+    w = view.words
     figures = _figures(view, caseload.caseload)
     if not isinstance(figures, dict):
         return [figures]
@@ -249,11 +257,11 @@ def _caseload_blocks(view) -> list:
             ], className="kim-report-pair")]
 
         blocks.append(_block("report-caseload-districts",
-                             f"Aktive Fälle und Fälle je Vollzeitstelle je Bezirk am "
+                             f"Aktive Fälle und Fälle je Vollzeitstelle je {w.district_word} am "
                              f"{fmt.day(f.as_of)}", by_district))
     else:
         blocks.append(_block("report-caseload-municipalities",
-                             "Aktive Fälle je 1.000 Einwohner nach Gemeinde",
+                             f"Aktive Fälle je 1.000 Einwohner nach {w.municipality_word}",
                              _graph_of(caseload_page.MUNICIPALITIES, view,
                                        "report-caseload-municipalities-graph")))
 
@@ -262,7 +270,7 @@ def _caseload_blocks(view) -> list:
     table = caseload_page.DISTRICTS if f.district is None else caseload_page.MUNICIPALITIES
     blocks.append(_block("report-caseload-table-block", None,
                          _table_of(table, view, "report-caseload-table",
-                                   total_label="Kreis gesamt"),
+                                   total_label=w.total),
                          className="kim-report-table-block"))
     return blocks
 
@@ -309,7 +317,8 @@ def _budget_blocks(view) -> list:
         return [figures]
     year = figures["year"]
     intro = html.P(f"Haushaltsjahr {year}, Stand {fmt.day(f.as_of)}. Die Mittel werden "
-                   "kreisweit bewilligt und gebucht: der Bezirksfilter wirkt hier nicht."
+                   f"{view.words.wide} bewilligt und gebucht: der {view.words.district_word}"
+                   "sfilter wirkt hier nicht."
                    + (f" {year_note}" if year_note else ""),
                    className="kim-section-note", id="report-budget-intro")
     if not bc.has_data(figures):

@@ -25,7 +25,8 @@ def layout(view) -> html.Div:
     f, k = view.filter, view.min_cell
     figures = view.data.call(transitions.transitions, f)
     spheres = figures["sphere_changes"]
-    scope = "Kreis gesamt" if f.district is None else f"Bezirk {_district_name(view)}"
+    w = view.words
+    scope = w.total if f.district is None else w.district_label(_district_name(view))
     return html.Div(
         [
             html.H1([TITLE, html.Span(f" · {scope} · {fmt.period(f.period_from, f.period_to)}",
