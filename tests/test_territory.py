@@ -420,8 +420,8 @@ def test_since_programme_start_takes_the_territory_start():
         "Seit Programmstart (01.01.2021)")
     search = filterbar.next_search(
         filterbar.PRESET_ID, preset=urlstate.PRESET_PROGRAMME, first=None, last=None,
-        district=None, search="", today=today, min_cell=5, districts=None,
-        start=date(2021, 1, 1))
+        district=None, view=urlstate.parse("", today=today, min_cell=5), today=today,
+        districts=None, start=date(2021, 1, 1))
     assert "von=2021-01-01" in search and "bis=2025-11-15" in search
     state = urlstate.parse(search, today=today, min_cell=5)
     assert urlstate.preset_of(state.filter, today, date(2021, 1, 1)) == urlstate.PRESET_PROGRAMME
