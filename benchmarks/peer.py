@@ -353,6 +353,9 @@ def budget(frames, f: Filter) -> dict:
                 "projected_unspent_cents": (
                     None if projected is None else module_allocated - projected
                 ),
+                # where spending would stand if the allocation were spent evenly
+                "plan_cents": q_budget.div_round_half_away(module_allocated * elapsed_days,
+                                                           days_in_year),
                 "fte_approved": round(float(fte_approved.get(module, 0.0)), 2),
                 "fte_filled": round(float(fte_filled.get(module, 0.0)), 2),
                 "land_cents": land,

@@ -31,7 +31,7 @@ FTE_PLACES = 2
 # Module and total keys that are sums of money (integer cents), summed over the modules.
 TOTAL_CENTS_KEYS = (
     "allocated_cents", "spent_cents", "received_cents", "land_cents", "own_share_cents",
-    "projected_cents", "projected_unspent_cents", "land_earned_projected_cents",
+    "projected_cents", "projected_unspent_cents", "plan_cents", "land_earned_projected_cents",
     "land_forfeit_projected_cents", "repayment_projected_cents",
 )
 
@@ -138,7 +138,7 @@ def occupancy(conn: Connection, year: int) -> dict[str, Occupancy]:
         # Between two cut points nothing changes: neither the staff present nor the month.
         cuts = {a_from, a_to + timedelta(days=1)}
         cuts.update(d for d in month_starts if a_from < d <= a_to)
-        for _fte_, s, e in spans:
+        for _share, s, e in spans:
             cuts.update((s, e + timedelta(days=1)))
         ordered = sorted(cuts)
         for lo, hi in zip(ordered, ordered[1:], strict=False):
@@ -174,9 +174,10 @@ def _project(cents: int, elapsed_days: int, days_in_year: int) -> int | None:
 def budget(conn: Connection, f: Filter) -> dict:
     """The KPIS.md "budget" object for year f.budget_year; Kreis-wide, so f.district is ignored.
 
-    Besides the binding keys, each module has `fte_months_approved`, `fte_months_filled` and
-    `fte_months_vacant` (the year's posts in FTE-months, as for `occupancy_share`), and `total`
-    holds the sums of the modules' money figures.
+    Besides the binding keys, each module has `plan_cents` (elapsed share × allocated, rounded
+    half away from zero: where spending would stand at an even rate), `fte_months_approved`,
+    `fte_months_filled` and `fte_months_vacant` (the year's posts in FTE-months, as for
+    `occupancy_share`); `total` holds the sums of the modules' money figures.
     """
     year = f.budget_year
     as_of = f.as_of
@@ -288,6 +289,8 @@ def budget(conn: Connection, f: Filter) -> dict:
                 "projected_unspent_cents": (
                     None if projected is None else module_allocated - projected
                 ),
+                # where spending would stand if the allocation were spent evenly
+                "plan_cents": div_round_half_away(module_allocated * elapsed_days, days_in_year),
                 "fte_approved": fte_approved.get(module, 0.0),
                 "fte_filled": fte_filled.get(module, 0.0),
                 "land_cents": land,

@@ -1,6 +1,8 @@
 """Mittelabfluss (/budget): per funding module allocated, spent and projected against the share of
-the year passed; cumulative spend; categories; approved and filled positions; the likely
-repayment to the Land. The budget is Kreis-wide: the Bezirk filter does not apply here.
+the year passed; the Land's money granted, likely earned and forfeited, and what of the Land's
+payments goes back (KPIS.md); cumulative spend; categories; approved and filled positions with
+the year's vacancies; for a finished year the link to the draft Verwendungsnachweis. The budget is
+Kreis-wide: the Bezirk filter does not apply here.
 
 The budget year lives in the URL as `jahr=YYYY` next to the filter bar's parameters (default: the
 year of the Stichtag); a value that cannot be used falls back to the default with a visible note.
@@ -12,7 +14,7 @@ from dataclasses import replace
 from datetime import date
 
 import dash_bootstrap_components as dbc
-from dash import Input, Output, State, html, no_update
+from dash import Input, Output, State, get_relative_path, html, no_update
 
 from queries import budget, filters
 
@@ -107,12 +109,9 @@ def layout(view) -> html.Div:
                           "Strich: Plan bei gleichmäßigem Abfluss (Anteil des Jahres vergangen "
                           "× Bewilligung). Endet der Balken links vom Strich, liegt das Modul "
                           "hinter dem Plan."),
-            _section("budget-repayment", "Voraussichtliche Rückzahlung an das Land",
-                     _with_table(bc.repayment, bc.REPAYMENT_COLUMNS, bc.repayment_table_rows,
-                                 "Voraussichtliche Rückzahlung oder Mehrausgabe", figures, k),
-                     note="Bewilligung minus Hochrechnung: was bei gleichbleibendem Abfluss bis "
-                          "Jahresende nicht ausgegeben wird (positiv) oder darüber hinaus "
-                          "ausgegeben wird (negativ)."),
+            _section("budget-land", LAND_TITLE,
+                     lambda: _land(figures, k),
+                     note=f"{bc.ASSUMPTION} {bc.vacancy_text(figures)}"),
             _section("budget-cumulative", "Ausgaben kumuliert je Monat",
                      lambda: _cumulative(figures, f, k),
                      note="Gestrichelt: gleichmäßiger Abfluss vom 1. Januar bis zur vollen "
@@ -123,9 +122,35 @@ def layout(view) -> html.Div:
             _section("budget-staffing",
                      f"Bewilligte und besetzte Stellen am {fmt.day(_reference_day(f))}",
                      _with_table(bc.staffing, bc.STAFFING_COLUMNS, bc.staffing_rows,
-                                 "Bewilligte und besetzte Stellen", figures, k)),
+                                 "Bewilligte und besetzte Stellen", figures, k),
+                     note=bc.vacancy_text(figures)),
+            *_proof_link(view, figures),
         ]
     )
+
+
+LAND_TITLE = "Landesmittel: bewilligt, abgerufen, verfallen"
+
+
+def _land(figures: dict, k: int):
+    return bc.land_funds(figures), data_table(
+        "budget-land-table", bc.land_columns(figures), bc.land_rows(figures), min_cell=k,
+        caption="Landesmittel je Modul")
+
+
+def _proof_link(view, figures: dict) -> list:
+    """For a finished year: the link to the draft Verwendungsnachweis (XLSX)."""
+    year = figures["year"]
+    if not bc.is_final(figures):
+        return []
+    href = get_relative_path(f"/download/verwendungsnachweis/{year}.xlsx")
+    href += urlstate.search_for(view.state)
+    return [html.P([
+        html.A(f"Verwendungsnachweis {year} als Excel-Entwurf herunterladen", href=href,
+               download="", id="budget-proof-link", className="kim-download-link"),
+        " – zahlenmäßiger Nachweis je Modul (Einnahmen, Ausgaben, Stellen, Rückzahlung); "
+        "ersetzt nicht die Prüfung.",
+    ], className="kim-section-note", id="budget-proof")]
 
 
 def _with_table(figure_fn, columns, rows_fn, caption, figures, k):
@@ -163,20 +188,17 @@ def _scope_text(view) -> str:
 
 def summary_text(figures: dict, as_of) -> str:
     """The page's numbers in one sentence (for the meeting room and for screen readers)."""
+    total = figures["total"]
     modules = figures["modules"]
-    allocated = sum(m["allocated_cents"] for m in modules)
-    spent = sum(m["spent_cents"] for m in modules)
     share = modules[0]["elapsed_share"] if modules else None
-    total = bc.repayment_rows(figures)[-1]["cents"]
-    parts = [
+    allocated, spent = total["allocated_cents"], total["spent_cents"]
+    first = (
         f"Haushaltsjahr {figures['year']}, Stand {fmt.day(as_of)}: "
         f"{fmt.euro(allocated)} bewilligt, {fmt.euro(spent)} ausgegeben"
-        + (f" ({fmt.percent(spent / allocated)})" if allocated else "")
+        + (f" ({fmt.percent(total['utilisation'])})" if allocated else "")
         + f"; {fmt.percent(share)} des Jahres sind vergangen."
-    ]
-    if total is not None:
-        parts.append(f"Bei gleichbleibendem Abfluss insgesamt: {bc.repayment_text(total)}.")
-    return " ".join(parts)
+    )
+    return f"{first} {bc.land_summary_text(figures)}"
 
 
 def _section(section_id, title, build, note=None):

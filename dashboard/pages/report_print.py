@@ -343,8 +343,11 @@ def _budget_blocks(view) -> list:
         className="kim-report-table-block",
     ))
     blocks.append(_block(
-        "report-budget-repayment", "Voraussichtliche Rückzahlung an das Land",
-        lambda: [graph("report-budget-repayment-graph", bc.repayment(figures), FULL_WIDTH)],
+        "report-budget-land", budget_page.LAND_TITLE,
+        lambda: [graph("report-budget-land-graph", bc.land_funds(figures), FULL_WIDTH),
+                 print_table("report-budget-land-table", bc.land_columns(figures),
+                             bc.land_rows(figures), min_cell=k, caption="Landesmittel je Modul")],
+        note=f"{bc.ASSUMPTION} {bc.vacancy_text(figures)}",
     ))
 
     def cumulative():
