@@ -5,6 +5,8 @@ Routes (under the app's URL prefix; the query string is the page's, e.g. ?von=�
     /download/<page>/<section>.csv    one table as CSV
     /download/<page>/<section>.xlsx   one table as an Excel workbook
     /download/<page>.xlsx             every table of the page, one sheet each ("Alle Tabellen")
+    /download/verwendungsnachweis/<year>.xlsx   the draft Verwendungsnachweis of a finished
+                                      budget year (dashboard/proof.py), same rules and errors
 <page> is the page's path without slashes ("fallzahlen", "budget", …; the Überblick is
 "ueberblick"), <section> the id of its chart section ("caseload-municipalities").
 
@@ -131,6 +133,13 @@ def install(app: dash.Dash, data: Data, pages: Sequence) -> tuple:
 
     server.add_url_rule(f"{prefix}download/<slug>/<name>", "kim_download_table", table,
                         methods=["GET"])
+    from . import proof  # the draft Verwendungsnachweis of a finished year (dashboard/proof.py)
+
+    def verwendungsnachweis(name: str):
+        return _respond(lambda: proof.download(data, by_slug.get("budget"), name))
+
+    server.add_url_rule(f"{prefix}download/verwendungsnachweis/<name>",
+                        "kim_download_verwendungsnachweis", verwendungsnachweis, methods=["GET"])
     server.add_url_rule(f"{prefix}download/<name>", "kim_download_page", whole_page,
                         methods=["GET"])
     return tuple(LinkedPage(p, app.get_relative_path(f"/download/{page_slug(p)}"))
