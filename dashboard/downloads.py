@@ -465,8 +465,13 @@ def _write_cell(cell, column: Column, value, min_cell: int) -> None:
         _set_text(cell, fmt.MISSING)
         cell.alignment = Alignment(horizontal="right")
         return
-    if kind in ("count", "number", "percent"):
+    if kind == "count":
         cell.value = value
+    elif kind in ("number", "percent"):
+        # The figures of queries/ are unrounded; the sheet holds what the page shows.
+        places = column.decimals if kind == "number" else (column.decimals or 1) + 2
+        cell.value = float(Decimal(str(value)).quantize(Decimal(1).scaleb(-places),
+                                                        rounding=ROUND_HALF_UP))
     elif kind == "euro":
         cell.value = Decimal(value) / 100
     elif kind == "month":
