@@ -25,7 +25,7 @@ pytestmark = pytest.mark.browser
 
 PRINT_DIR = SCREENSHOTS / "print"
 # Title page with the headline figures; Fallzahlen 2 pages (charts per Bezirk; month by month with
-# the Bezirk table), Mittelabfluss 2 (plan per module with the module table; repayment and
+# the Bezirk table), Mittelabfluss 2 (plan per module with the module table; Land funds and
 # cumulative spend), Statuswechsel 4 (Sankey; month by month; the flow table;
 # Rechtskreiswechsel). Worked out from the demo data and the sizes in pages/report_print.py.
 EXPECTED_PAGES = 9
