@@ -59,6 +59,7 @@ HALF_WIDTH = 480
 # printable height is 184 mm, about 695 px, which the tall charts need a smaller scale to fit.
 ZOOM = 0.8
 TALL_ZOOM = 0.7
+BUDGET_ZOOM = 0.6
 DEFAULT_HEIGHT = 400
 # layout.dress may put the display mode's config in place of this one; the fixed size is kept by
 # dcc.Graph(responsive=False), which overrides config.responsive and layout.autosize.
@@ -331,8 +332,10 @@ def _budget_blocks(view) -> list:
               _sentence(budget_page.summary_text(figures, f.as_of), "report-budget-summary")]
     blocks.append(_block(
         "report-budget-modules", "Mittelabfluss je Modul gegenüber dem Plan",
+        # a little smaller than the other tall charts: the sentence above now also tells the
+        # Land's side, and the module table must stay on this page
         lambda: [graph("report-budget-modules-graph", bc.module_bullets(figures),
-                       FULL_WIDTH, zoom=TALL_ZOOM)],
+                       FULL_WIDTH, zoom=BUDGET_ZOOM)],
         note="Balken: ausgegeben; heller: Hochrechnung bis Jahresende; Strich: Plan bei "
              "gleichmäßigem Abfluss.",
     ))
@@ -344,7 +347,8 @@ def _budget_blocks(view) -> list:
     ))
     blocks.append(_block(
         "report-budget-land", budget_page.LAND_TITLE,
-        lambda: [graph("report-budget-land-graph", bc.land_funds(figures), FULL_WIDTH),
+        lambda: [graph("report-budget-land-graph", bc.land_funds(figures), FULL_WIDTH,
+                       zoom=TALL_ZOOM),
                  print_table("report-budget-land-table", bc.land_columns(figures),
                              bc.land_rows(figures), min_cell=k, caption="Landesmittel je Modul")],
         note=f"{bc.ASSUMPTION} {bc.vacancy_text(figures)}",
