@@ -190,9 +190,9 @@ def test_land_funds_per_module_earned_forfeited_and_paid_back(budget):
     total = {c.header: rows[-1][c.field + "__text"] for c in bc.land_columns(budget)}
     assert total == {
         "Modul": "Gesamt", "Landesmittel bewilligt": "130.000\u00a0€",
-        "voraussichtlich abgerufen": "120.000\u00a0€", "voraussichtlich verfallen": "10.000\u00a0€",
-        "bereits erhalten": "105.000\u00a0€", "davon zurückzuzahlen": "10.000\u00a0€",
-        "Eigenanteil": "20.000\u00a0€", "Stellen besetzt": "–",
+        "abgerufen (Prognose)": "120.000\u00a0€", "verfallen (Prognose)": "10.000\u00a0€",
+        "bereits erhalten": "105.000\u00a0€", "davon Rückzahlung (Prognose)": "10.000\u00a0€",
+        "Eigenanteil": "20.000\u00a0€",
     }
     # The sentence never calls the plan gap a repayment
     text = bc.land_summary_text(budget)

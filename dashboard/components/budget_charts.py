@@ -428,18 +428,19 @@ STAFFING_COLUMNS = (
     Column("fte_months_approved", "VZÄ-Monate bewilligt im Jahr", "number", 1),
     Column("fte_months_filled", "VZÄ-Monate besetzt im Jahr", "number", 1),
     Column("fte_months_vacant", "VZÄ-Monate unbesetzt im Jahr", "number", 1),
+    Column("occupancy_share", "Besetzung im Jahr", "percent"),
 )
 def land_columns(budget: dict) -> tuple[Column, ...]:
-    words = land_words(budget)
+    # Short words: "voraussichtlich" would break inside the word in a narrow header.
+    note = "" if is_final(budget) else " (Prognose)"
     return (
         Column("label", "Modul"),
         Column("land_cents", "Landesmittel bewilligt", "euro"),
-        Column("land_earned_projected_cents", words["earned"], "euro"),
-        Column("land_forfeit_projected_cents", words["forfeit"], "euro"),
+        Column("land_earned_projected_cents", f"abgerufen{note}", "euro"),
+        Column("land_forfeit_projected_cents", f"verfallen{note}", "euro"),
         Column("received_cents", "bereits erhalten", "euro"),
-        Column("repayment_projected_cents", "davon zurückzuzahlen", "euro"),
+        Column("repayment_projected_cents", f"davon Rückzahlung{note}", "euro"),
         Column("own_share_cents", "Eigenanteil", "euro"),
-        Column("occupancy_share", "Stellen besetzt", "percent"),
     )
 
 def monthly_columns(budget: dict) -> tuple[Column, ...]:
@@ -480,7 +481,8 @@ def staffing_rows(budget: dict) -> list[dict]:
          "fte_vacant": round(max(m["fte_approved"] - m["fte_filled"], 0.0), 2),
          "fte_months_approved": m["fte_months_approved"],
          "fte_months_filled": m["fte_months_filled"],
-         "fte_months_vacant": m["fte_months_vacant"]}
+         "fte_months_vacant": m["fte_months_vacant"],
+         "occupancy_share": m["occupancy_share"]}
         for m in budget["modules"]
     ]
 
@@ -488,5 +490,5 @@ def staffing_rows(budget: dict) -> list[dict]:
 def land_rows(budget: dict) -> list[dict]:
     """The Land's money per module and in total (the total has no occupancy of its own)."""
     rows = [{**m, "label": module_label(m["module"])} for m in budget["modules"]]
-    rows.append({**budget["total"], "label": "Gesamt", "occupancy_share": None})
+    rows.append({**budget["total"], "label": "Gesamt"})
     return rows
