@@ -224,7 +224,7 @@ def test_module_table_formats_every_figure(budget):
         "Abfluss": "25,0\u00a0%",
         "Jahr vergangen": "27,4\u00a0%",
         "Hochrechnung Jahresende": "91.250\u00a0€",
-        "Bewilligung minus Hochrechnung": "8.750\u00a0€",
+        "Rest (Prognose)": "8.750\u00a0€",
         "vom Land erhalten": "80.000\u00a0€",
     }
     assert rows[2]["utilisation__text"] == "–"  # nothing allocated: no ratio

@@ -244,7 +244,7 @@ def test_budget_csv_and_xlsx_euros_and_percents(app):
     rows = csv_rows(r)
     assert rows[0] == ["Modul", "Bewilligt (€)", "Ausgegeben (€)", "Abfluss (%)",
                        "Jahr vergangen (%)", "Hochrechnung Jahresende (€)",
-                       "Bewilligung minus Hochrechnung (€)", "vom Land erhalten (€)"]
+                       "Rest (Prognose) (€)", "vom Land erhalten (€)"]
     assert rows[1] == ["Modul I", "12345,67", "1000,50", "8,1", "49,6", "2017,58", "10328,09",
                        "0,00"]
     assert rows[2] == ["Modul II", "100000,00", "40000,00", "40,0", "49,6", "80662,98",

@@ -406,7 +406,8 @@ MODULE_COLUMNS = (
     Column("utilisation", "Abfluss", "percent"),
     Column("elapsed_share", "Jahr vergangen", "percent"),
     Column("projected_cents", "Hochrechnung Jahresende", "euro"),
-    Column("projected_unspent_cents", "Bewilligung minus Hochrechnung", "euro"),
+    # allocated - projected: the plan gap, not a repayment (KPIS.md); negative is an overspend
+    Column("projected_unspent_cents", "Rest (Prognose)", "euro"),
     Column("received_cents", "vom Land erhalten", "euro"),
 )
 CATEGORY_COLUMNS = (
@@ -414,11 +415,9 @@ CATEGORY_COLUMNS = (
     Column("category_label", "Kategorie"),
     Column("allocated_cents", "Bewilligt", "euro"),
     Column("land_cents", "davon Land", "euro"),
-    Column("own_share_cents", "davon Eigenanteil", "euro"),
     Column("spent_cents", "Ausgegeben", "euro"),
-    Column("projected_cents", "Hochrechnung Jahresende", "euro"),
-    Column("land_earned_projected_cents", "Landesmittel abrufbar", "euro"),
-    Column("land_forfeit_projected_cents", "Landesmittel verfallen", "euro"),
+    Column("projected_cents", "Hochrechnung", "euro"),
+    Column("land_earned_projected_cents", "Land abrufbar", "euro"),
 )
 STAFFING_COLUMNS = (
     Column("module_label", "Modul"),
