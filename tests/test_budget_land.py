@@ -261,3 +261,31 @@ def test_kim_report_carries_the_land_figures(land_db, capsys):
     assert cats["PERSONAL"]["projected_cents"] == 37
     assert cats["VERANSTALTUNG"]["projected_cents"] == -37
     assert report["budget"]["total"]["repayment_projected_cents"] == 1_000_000
+
+
+def test_demo_shows_a_forfeit_and_a_repayment(engine):
+    """The demo's last year (queries/demo.py LONG_VACANCY_*): the Modul II post is vacant from
+    1 April to 30 September, so at least 6 FTE-months are vacant (other posts may add to it),
+    Land money is forfeited, and the Land, which paid both instalments in advance, gets part of
+    it back."""
+    from sqlalchemy import select
+
+    from queries import demo
+
+    until = date(2025, 11, 15)
+    demo.generate(engine, persons=20, seed=7, until=until)
+    with engine.connect() as conn:
+        holders = conn.execute(
+            select(schema.staff.c.active_from, schema.staff.c.active_to)
+            .where(schema.staff.c.position_id == demo.LONG_VACANCY_POSITION)
+            .order_by(schema.staff.c.active_from)).all()
+        result = budget(conn, Filter(date(2025, 1, 1), until))
+    # nobody holds the post from 1 April to 30 September 2025; the successor starts 1 October
+    gap_from, gap_to = date(2025, 4, 1), date(2025, 9, 30)
+    assert not any(start <= gap_to and (end is None or end >= gap_from) for start, end in holders)
+    assert (date(2025, 10, 1), None) in holders
+    module_ii = result["modules"][1]
+    assert module_ii["fte_months_vacant"] >= 6
+    assert module_ii["land_forfeit_projected_cents"] > 0
+    assert module_ii["received_cents"] == module_ii["land_cents"]  # both instalments paid
+    assert module_ii["repayment_projected_cents"] > 0
