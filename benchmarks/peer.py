@@ -371,12 +371,8 @@ def budget(frames, f: Filter) -> dict:
                 "monthly_spent_cents": cumulative,
             }
         )
-    total = {}
-    for key in q_budget.TOTAL_CENTS_KEYS:
-        values = [m[key] for m in modules]
-        total[key] = None if any(v is None for v in values) else sum(values)
-    total["utilisation"] = q_budget.ratio(total["spent_cents"], total["allocated_cents"])
-    return {"year": year, "modules": modules, "total": total}
+    # the totals are plain sums of the module figures: the same helper as queries/
+    return {"year": year, "modules": modules, "total": q_budget.module_totals(modules)}
 
 
 def _occupancy(frames, year: int) -> dict[str, tuple[int, int, Fraction, Fraction]]:

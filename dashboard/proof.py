@@ -67,6 +67,13 @@ def _text(cell, value: str, *, bold: bool = False) -> None:
         cell.font = Font(bold=True)
 
 
+def _money_row(ws, row: int, label: str, cents: tuple) -> None:
+    """A label and euro amounts from column B on; a "Summe" row in bold."""
+    _text(ws.cell(row=row, column=1), label, bold=label == "Summe")
+    for col, value in enumerate(cents, start=2):
+        _euro(ws.cell(row=row, column=col), value)
+
+
 def _header_row(ws, row: int, titles: list[str]) -> None:
     for col, title in enumerate(titles, start=1):
         cell = ws.cell(row=row, column=col)
@@ -117,21 +124,15 @@ def _module_sheet(book: Workbook, figures: dict, module: dict, *, kreis: str, as
     # The Land's grant as paid; the Eigenanteil is what the Kreis put in: the spending the
     # Land's earned funds do not cover.
     own_used = max(module["spent_cents"] - module["land_earned_projected_cents"], 0)
+    land, own, received = module["land_cents"], module["own_share_cents"], module["received_cents"]
     for label, planned, actual in (
-        ("Zuwendung des Landes", module["land_cents"], module["received_cents"]),
-        ("Eigenanteil des Kreises", module["own_share_cents"], own_used),
+        ("Zuwendung des Landes", land, received),
+        ("Eigenanteil des Kreises", own, own_used),
+        ("Summe", land + own, received + own_used),
     ):
-        _text(ws.cell(row=row, column=1), label)
-        _euro(ws.cell(row=row, column=2), planned)
-        _euro(ws.cell(row=row, column=3), actual)
-        _euro(ws.cell(row=row, column=4), actual - planned)
+        _money_row(ws, row, label, (planned, actual, actual - planned))
         row += 1
-    _text(ws.cell(row=row, column=1), "Summe", bold=True)
-    _euro(ws.cell(row=row, column=2), module["land_cents"] + module["own_share_cents"])
-    _euro(ws.cell(row=row, column=3), module["received_cents"] + own_used)
-    _euro(ws.cell(row=row, column=4), module["received_cents"] + own_used
-          - module["land_cents"] - module["own_share_cents"])
-    row += 2
+    row += 1
 
     _text(ws.cell(row=row, column=1), "II. Ausgaben", bold=True)
     ws.cell(row=row, column=1).font = SECTION_FONT
@@ -139,21 +140,13 @@ def _module_sheet(book: Workbook, figures: dict, module: dict, *, kreis: str, as
     _header_row(ws, row, ["Kategorie", "bewilligt", "tatsächlich", "Abweichung",
                           "davon Landesmittel bewilligt", "Landesmittel zuwendungsfähig"])
     row += 1
-    for c in module["categories"]:
-        _text(ws.cell(row=row, column=1), codes.CATEGORIES[c["category"]])
-        _euro(ws.cell(row=row, column=2), c["allocated_cents"])
-        _euro(ws.cell(row=row, column=3), c["spent_cents"])
-        _euro(ws.cell(row=row, column=4), c["spent_cents"] - c["allocated_cents"])
-        _euro(ws.cell(row=row, column=5), c["land_cents"])
-        _euro(ws.cell(row=row, column=6), c["land_earned_projected_cents"])
+    lines = [(codes.CATEGORIES[c["category"]], c) for c in module["categories"]]
+    for label, c in [*lines, ("Summe", module)]:
+        _money_row(ws, row, label, (
+            c["allocated_cents"], c["spent_cents"], c["spent_cents"] - c["allocated_cents"],
+            c["land_cents"], c["land_earned_projected_cents"]))
         row += 1
-    _text(ws.cell(row=row, column=1), "Summe", bold=True)
-    _euro(ws.cell(row=row, column=2), module["allocated_cents"])
-    _euro(ws.cell(row=row, column=3), module["spent_cents"])
-    _euro(ws.cell(row=row, column=4), module["spent_cents"] - module["allocated_cents"])
-    _euro(ws.cell(row=row, column=5), module["land_cents"])
-    _euro(ws.cell(row=row, column=6), module["land_earned_projected_cents"])
-    row += 2
+    row += 1
 
     _text(ws.cell(row=row, column=1), "III. Stellen", bold=True)
     ws.cell(row=row, column=1).font = SECTION_FONT

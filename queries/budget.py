@@ -306,10 +306,10 @@ def budget(conn: Connection, f: Filter) -> dict:
                 "monthly_spent_cents": _cumulative(months, monthly_by_module[module]),
             }
         )
-    return {"year": year, "modules": modules, "total": _total(modules)}
+    return {"year": year, "modules": modules, "total": module_totals(modules)}
 
 
-def _total(modules: list[dict]) -> dict:
+def module_totals(modules: list[dict]) -> dict:
     """The sums of the modules' money figures (None where a module's figure is None, i.e. all
     projections of a future year), and the overall utilisation."""
     total: dict = {}

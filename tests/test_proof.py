@@ -18,7 +18,7 @@ from dashboard.security import AuthSettings
 from queries import report
 from queries.filters import Filter
 from tests.test_budget_land import load
-from tests.test_downloads import GROUPS, LOCAL, PROXY, _find
+from tests.test_downloads import GROUPS, LOCAL, PROXY, _find, as_role
 
 TODAY = date(2026, 3, 31)  # 2025 is finished, 2026 is the current year
 ADDRESS = "/download/verwendungsnachweis/2025.xlsx"
@@ -30,12 +30,6 @@ def app(engine, db_url):
     return create_app(database_url=db_url, min_cell=5, cache_config="simple", today=TODAY,
                       auth_settings=AuthSettings(mode="header", trusted_proxies=(PROXY,),
                                                  role_groups=GROUPS))
-
-
-def as_role(app, group: str, path: str):
-    return app.server.test_client().get(
-        path, headers={"X-Remote-User": "u", "X-Remote-Groups": group},
-        environ_base={"REMOTE_ADDR": PROXY})
 
 
 def _sheets(response) -> dict[str, list[tuple]]:
