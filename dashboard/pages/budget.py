@@ -109,8 +109,9 @@ def layout(view) -> html.Div:
                           "Strich: Plan bei gleichmäßigem Abfluss (Anteil des Jahres vergangen "
                           "× Bewilligung). Endet der Balken links vom Strich, liegt das Modul "
                           "hinter dem Plan. Rest (Prognose): Bewilligung minus Hochrechnung, "
-                          "negativ bei Mehrausgabe; was davon an das Land zurückgeht, steht "
-                          "unter „Landesmittel“."),
+                          "negativ bei Mehrausgabe; das ist keine Rückzahlung (die Bewilligung "
+                          "enthält den Eigenanteil): was an das Land zurückgeht, steht unter "
+                          "„Landesmittel“."),
             _section("budget-land", LAND_TITLE,
                      lambda: _land(figures, k),
                      note=f"{bc.ASSUMPTION} {bc.vacancy_text(figures)}"),
