@@ -178,7 +178,9 @@ def test_land_funds_per_module_earned_forfeited_and_paid_back(budget):
     earned_bar = next(t for t in earned if t.type == "bar")
     forfeit = next(t for t in _traces(fig, "Landesmittel voraussichtlich verfallen"))
     assert list(earned_bar.x) == [70_000.0, 50_000.0, 0.0]
-    assert list(forfeit.x) == [10_000.0, 0.0, 0.0]  # stacked: the bar ends at the Land's grant
+    # stacked: the bar ends at the Land's grant; nothing forfeited draws no segment
+    assert list(forfeit.x) == [10_000.0, None, None]
+    assert list(forfeit.text)[0] == "10.000\u00a0€" and earned_bar.text[1] == "50.000\u00a0€"
     assert fig.layout.barmode == "stack"
     received = _traces(fig, "vom Land bereits erhalten")[0]
     assert list(received.x) == [80_000.0, 25_000.0, 0.0]

@@ -319,15 +319,23 @@ def land_funds(budget: dict) -> dict:
         {"type": "bar", "y": names, "x": [_eur(c) for c in earned], "orientation": "h",
          "name": f"Landesmittel {words['earned']}", "showlegend": False,
          "marker": {"color": [theme.MODULE_COLOURS[m["module"]] for m in modules]},
+         "text": [fmt.euro(c) for c in earned], "textposition": "inside",
+         "insidetextanchor": "middle",
+         "insidetextfont": {"size": theme.FONT_SIZE, "color": [
+             theme.text_on(theme.MODULE_COLOURS[m["module"]]) for m in modules]},
          "customdata": [fmt.euro(c) for c in earned],
          "hovertemplate": f"%{{y}}: {words['earned']} %{{customdata}}<extra></extra>"},
-        {"type": "bar", "y": names, "x": [_eur(c) for c in forfeit], "orientation": "h",
+        # nothing forfeited: no segment at all (rather than one of zero width)
+        {"type": "bar", "y": names, "x": [_eur(c) if c else None for c in forfeit],
+         "orientation": "h", "text": [fmt.euro(c) for c in forfeit], "textposition": "inside",
+         "insidetextanchor": "middle",
+         "insidetextfont": {"size": theme.FONT_SIZE, "color": theme.TEXT},
          "name": f"Landesmittel {words['forfeit']}",
          # hatched and outlined: money that is granted but not drawn (distinct from Modul
          # II's orange, also without colour)
          "marker": {"color": "#FFFFFF", "line": {"color": FORFEIT, "width": 2},
                     "pattern": {"shape": "/", "fgcolor": FORFEIT, "bgcolor": "#FFFFFF",
-                                "size": 10, "solidity": 0.35}},
+                                "size": 10, "solidity": 0.2}},
          "customdata": [fmt.euro(c) for c in forfeit],
          "hovertemplate": f"%{{y}}: {words['forfeit']} %{{customdata}}<extra></extra>"},
         {"type": "scatter", "y": names, "x": [_eur(c) for c in received], "mode": "markers",
