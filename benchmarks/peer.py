@@ -25,7 +25,6 @@ from queries import caseload as q_caseload
 from queries import codes, meta, schema
 from queries import quality as q_quality
 from queries import transitions as q_transitions
-from queries.caseload import round_half_up
 from queries.filters import Filter, months_between, shift_years
 
 CASE_MANAGEMENT = "CASE_MANAGEMENT"
@@ -71,13 +70,13 @@ def _fte_decimal(value) -> Decimal:
 def _per_fte(active, fte: Decimal):
     if active is None or fte == 0:
         return None
-    return round_half_up(Fraction(active) / Fraction(fte), q_caseload.PER_FTE_PLACES)
+    return float(Fraction(active) / Fraction(fte))
 
 
 def _per_1000(active, population: int):
     if active is None or not population:
         return None
-    return round_half_up(Fraction(active * 1000, population), q_caseload.PER_1000_PLACES)
+    return float(Fraction(active * 1000, population))
 
 
 # --- caseload -------------------------------------------------------------------------------
@@ -283,7 +282,7 @@ def budget(frames, f: Filter) -> dict:
 
     alloc = frames["budget_allocation"]
     alloc = alloc[alloc["year"] == year]
-    allocated = alloc.groupby(["module", "category"])["amount_cents"].sum().to_dict()
+    allocated = alloc.groupby(["module", "category", "source"])["amount_cents"].sum().to_dict()
 
     led = frames["ledger_entry"]
     led = led[(led["year"] == year) & (led["booked_on"] <= _ts(as_of))]
@@ -304,22 +303,41 @@ def budget(frames, f: Filter) -> dict:
     st = st[(st["active_from"] <= ref) & (st["active_to"].isna() | (st["active_to"] >= ref))]
     filled = st.merge(approved[["id", "module"]], left_on="position_id", right_on="id")
     fte_filled = filled.groupby("module")["fte"].sum().to_dict()
+    posts = _occupancy(frames, year)
+
+    def project(cents: int):
+        if not elapsed_days:
+            return None
+        return q_budget.div_round_half_away(cents * days_in_year, elapsed_days)
 
     elapsed_share = q_budget.ratio(elapsed_days, days_in_year)
     modules = []
     for module in q_budget.MODULES:
-        categories = [
-            {"category": c, "allocated_cents": int(allocated.get((module, c), 0)),
-             "spent_cents": int(booked.get((module, c, "AUSGABE"), 0))}
-            for c in q_budget.CATEGORIES
-        ]
+        approved_days, filled_days, approved_months, filled_months = posts.get(
+            module, (0, 0, Fraction(0), Fraction(0)))
+        share = Fraction(filled_days, approved_days) if approved_days else None
+        categories = []
+        for c in q_budget.CATEGORIES:
+            land = int(allocated.get((module, c, "LAND"), 0))
+            own = int(allocated.get((module, c, "EIGENANTEIL"), 0))
+            spent_c = int(booked.get((module, c, "AUSGABE"), 0))
+            projected_c = project(spent_c)
+            earned_c = q_budget.land_earned(c, land, projected_c, share)
+            categories.append({
+                "category": c,
+                "allocated_cents": int(sum(v for (m, cat, _s), v in allocated.items()
+                                           if m == module and cat == c)),
+                "spent_cents": spent_c, "land_cents": land, "own_share_cents": own,
+                "projected_cents": projected_c, "land_earned_projected_cents": earned_c,
+                "land_forfeit_projected_cents": None if earned_c is None else land - earned_c,
+            })
         module_allocated = sum(c["allocated_cents"] for c in categories)
         spent = sum(c["spent_cents"] for c in categories)
         received = sum(int(booked.get((module, c, "EINNAHME"), 0)) for c in q_budget.CATEGORIES)
-        projected = (
-            q_budget.div_round_half_away(spent * days_in_year, elapsed_days)
-            if elapsed_days else None
-        )
+        land = sum(c["land_cents"] for c in categories)
+        projected = project(spent)
+        earned = (None if projected is None
+                  else sum(c["land_earned_projected_cents"] for c in categories))
         by_month = monthly[module]
         cumulative = []
         if months:
@@ -339,13 +357,64 @@ def budget(frames, f: Filter) -> dict:
                 "projected_unspent_cents": (
                     None if projected is None else module_allocated - projected
                 ),
+                # where spending would stand if the allocation were spent evenly
+                "plan_cents": q_budget.div_round_half_away(module_allocated * elapsed_days,
+                                                           days_in_year),
                 "fte_approved": round(float(fte_approved.get(module, 0.0)), 2),
                 "fte_filled": round(float(fte_filled.get(module, 0.0)), 2),
+                "land_cents": land,
+                "own_share_cents": sum(c["own_share_cents"] for c in categories),
+                "occupancy_share": None if share is None else float(share),
+                "land_earned_projected_cents": earned,
+                "land_forfeit_projected_cents": None if earned is None else land - earned,
+                "repayment_projected_cents": None if earned is None else max(0, received - earned),
+                "fte_months_approved": float(approved_months),
+                "fte_months_filled": float(filled_months),
+                "fte_months_vacant": float(approved_months - filled_months),
                 "categories": categories,
                 "monthly_spent_cents": cumulative,
             }
         )
-    return {"year": year, "modules": modules}
+    # the totals are plain sums of the module figures: the same helper as queries/
+    return {"year": year, "modules": modules, "total": q_budget.module_totals(modules)}
+
+
+def _occupancy(frames, year: int) -> dict[str, tuple[int, int, Fraction, Fraction]]:
+    """Per module (approved, filled centi-FTE-days, approved, filled FTE-months) over the year:
+    one row per position and day, staff summed per position and day, capped at the approval."""
+    first, last = pd.Timestamp(year, 1, 1), pd.Timestamp(year, 12, 31)
+    days = pd.DataFrame({"day": pd.date_range(first, last, freq="D")})
+    pos = frames["funded_position"]
+    pos = pos[(pos["approved_from"] <= last)
+              & (pos["approved_to"].isna() | (pos["approved_to"] >= first))]
+    grid = pos[["id", "module", "fte_approved", "approved_from", "approved_to"]].merge(
+        days, how="cross")
+    grid = grid[(grid["approved_from"] <= grid["day"])
+                & (grid["approved_to"].isna() | (grid["approved_to"] >= grid["day"]))].copy()
+    grid["approved"] = (grid["fte_approved"].astype(float) * 100).round().astype("int64")
+    st = frames["staff"]
+    st = st[st["position_id"].isin(pos["id"])]
+    sd = st[["position_id", "fte", "active_from", "active_to"]].merge(days, how="cross")
+    sd = sd[(sd["active_from"] <= sd["day"])
+            & (sd["active_to"].isna() | (sd["active_to"] >= sd["day"]))].copy()
+    sd["staffed"] = (sd["fte"].astype(float) * 100).round().astype("int64")
+    staffed = sd.groupby(["position_id", "day"], as_index=False)["staffed"].sum()
+    grid = grid.merge(staffed, left_on=["id", "day"], right_on=["position_id", "day"],
+                      how="left")
+    grid["staffed"] = grid["staffed"].fillna(0).astype("int64")
+    grid["filled"] = np.minimum(grid["approved"], grid["staffed"])
+    grid["month_days"] = grid["day"].dt.days_in_month
+    out = {}
+    for module, part in grid.groupby("module"):
+        by_length = part.groupby("month_days")[["approved", "filled"]].sum()
+        out[module] = (
+            int(part["approved"].sum()), int(part["filled"].sum()),
+            sum((Fraction(int(a), 100 * int(n)) for n, a in by_length["approved"].items()),
+                Fraction(0)),
+            sum((Fraction(int(v), 100 * int(n)) for n, v in by_length["filled"].items()),
+                Fraction(0)),
+        )
+    return out
 
 
 # --- transitions ----------------------------------------------------------------------------

@@ -5,6 +5,8 @@ Routes (under the app's URL prefix; the query string is the page's, e.g. ?von=�
     /download/<page>/<section>.csv    one table as CSV
     /download/<page>/<section>.xlsx   one table as an Excel workbook
     /download/<page>.xlsx             every table of the page, one sheet each ("Alle Tabellen")
+    /download/verwendungsnachweis/<year>.xlsx   the draft Verwendungsnachweis of a finished
+                                      budget year (dashboard/proof.py), same rules and errors
 <page> is the page's path without slashes ("fallzahlen", "budget", …; the Überblick is
 "ueberblick"), <section> the id of its chart section ("caseload-municipalities").
 
@@ -44,7 +46,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 import dash
 from dash import html
@@ -124,6 +126,13 @@ def install(app: dash.Dash, data: Data, pages: Sequence) -> sections.Registry:
 
     server.add_url_rule(f"{prefix}download/<slug>/<name>", "kim_download_table", table,
                         methods=["GET"])
+    from . import proof  # the draft Verwendungsnachweis of a finished year (dashboard/proof.py)
+
+    def verwendungsnachweis(name: str):
+        return _respond(lambda: proof.download(data, by_slug.get("budget"), name))
+
+    server.add_url_rule(f"{prefix}download/verwendungsnachweis/<name>",
+                        "kim_download_verwendungsnachweis", verwendungsnachweis, methods=["GET"])
     server.add_url_rule(f"{prefix}download/<name>", "kim_download_page", whole_page,
                         methods=["GET"])
     return registry
@@ -383,8 +392,13 @@ def _write_cell(cell, column: Column, value, min_cell: int) -> None:
         _set_text(cell, fmt.MISSING)
         cell.alignment = Alignment(horizontal="right")
         return
-    if kind in ("count", "number", "percent"):
+    if kind == "count":
         cell.value = value
+    elif kind in ("number", "percent"):
+        # The figures of queries/ are unrounded; the sheet holds what the page shows.
+        places = column.decimals if kind == "number" else (column.decimals or 1) + 2
+        cell.value = float(Decimal(str(value)).quantize(Decimal(1).scaleb(-places),
+                                                        rounding=ROUND_HALF_UP))
     elif kind == "euro":
         cell.value = Decimal(value) / 100
     elif kind == "month":

@@ -16,10 +16,11 @@ numbers (tests/test_derived.py), without scanning every case at state scale.
 Small cells: every count from 1 to K-1 becomes None, totals included; totals are computed from
 the exact counts (no secondary suppression). A ratio whose count is suppressed is None.
 
-Rounding of the floats returned (half away from zero, "kaufmännisch", computed exactly):
-- fte: 2 decimals (the precision of staff.fte; also removes binary noise of SQLite sums);
-- per_fte (active cases per full-time case manager): 1 decimal, None when fte is 0;
-- per_1000 (active cases per 1,000 inhabitants): 2 decimals, None when population is 0.
+Floats returned: fte is rounded half away from zero to 2 decimals (the precision of staff.fte;
+this also removes binary noise of SQLite sums). The ratios are unrounded, the float nearest the
+exact fraction (KPIS.md: rounding is for display only):
+- per_fte (active cases per full-time case manager), None when fte is 0;
+- per_1000 (active cases per 1,000 inhabitants), None when population is 0.
 """
 
 from __future__ import annotations
@@ -67,13 +68,13 @@ def _fte_decimal(value) -> Decimal:
 def _per_fte(active: int | None, fte: Decimal) -> float | None:
     if active is None or fte == 0:
         return None
-    return round_half_up(Fraction(active) / Fraction(fte), PER_FTE_PLACES)
+    return float(Fraction(active) / Fraction(fte))
 
 
 def _per_1000(active: int | None, population: int) -> float | None:
     if active is None or not population:
         return None
-    return round_half_up(Fraction(active * 1000, population), PER_1000_PLACES)
+    return float(Fraction(active * 1000, population))
 
 
 def _active_on(day):

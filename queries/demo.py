@@ -286,6 +286,43 @@ _VACANCY = {
 }
 
 
+# The demo's last year shows the case the Kreistag must hear about: one Modul II post whose
+# holder leaves at the end of March and whose successor starts on 1 October (six FTE-months
+# vacant), so that part of the Land's Pauschale is forfeited. The Land pays Modul II in advance
+# (two instalments of the whole allocation, March and September), so the forfeited part of what
+# it already paid has to go back: a non-zero repayment, derived from these constants.
+LONG_VACANCY_POSITION = "KIM-II-CM-04"
+LONG_VACANCY_FROM = (4, 1)  # (month, day) in the year of `until`
+LONG_VACANCY_TO = (9, 30)
+
+
+def _with_long_vacancy(holders: list, until: int) -> list:
+    """The holders with LONG_VACANCY_POSITION vacant from LONG_VACANCY_FROM to LONG_VACANCY_TO
+    of the year of `until` (as far as that has come): whoever holds the post on the first day
+    leaves the day before, later holders of the post give way to one successor starting the day
+    after the gap (if that is not after `until`)."""
+    year = date.fromordinal(until).year
+    gap_from = _o(year, *LONG_VACANCY_FROM)
+    gap_to = _o(year, *LONG_VACANCY_TO)
+    if gap_from > until:
+        return holders
+    out, successor = [], None
+    for h in holders:
+        start, pid, p, fte, end, factor = h
+        if pid != LONG_VACANCY_POSITION or (end is not None and end < gap_from):
+            out.append(h)
+            continue
+        if start < gap_from:
+            out.append((start, pid, p, fte, gap_from - 1, factor))
+            successor = successor or (p, fte, factor)
+        elif successor is None:
+            successor = (p, fte, factor)
+    if successor is not None and gap_to + 1 <= until:
+        p, fte, factor = successor
+        out.append((gap_to + 1, LONG_VACANCY_POSITION, p, fte, None, factor))
+    return out
+
+
 def _staff_fte(rnd, position: Position) -> float:
     if position.fte < 1:
         return position.fte
@@ -317,6 +354,7 @@ def _generate_staff(rng: random.Random, until: int) -> list[StaffMember]:
                 break
             v_lo, v_hi = _VACANCY[p.role]
             start = _align_start(end + 1 + v_lo + int(rnd() * (v_hi - v_lo + 1)))
+    holders = _with_long_vacancy(holders, until)
     holders.sort(key=lambda h: (h[0], h[1]))
     numbers: dict[str, int] = {}
     staff = []

@@ -197,7 +197,7 @@ def bookings_without_allocation(conn: Connection, as_of: date) -> dict:
     no `budget_allocation` row at all, in any category or source.
 
     Such bookings count as spent but have nothing to be measured against, so utilisation and
-    the projected repayment of that module are missing or wrong.
+    the plan gap of that module are missing or wrong.
     """
     le = schema.ledger_entry.c
     ba = schema.budget_allocation.c

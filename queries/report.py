@@ -12,7 +12,7 @@ user can filter by the first and third column and never has to unfold nested lis
     period,,from,2025-01-01
     caseload.total,,active,412
     caseload.districts,NORD,active,208
-    caseload.districts.municipalities,NORD/05558012,per_1000,3.41
+    caseload.districts.municipalities,NORD/05558012,per_1000,3.4054054054054053
     budget.modules.categories,II/PERSONAL,spent_cents,16500000
     transitions.flows,DULDUNG->AE_25B,count,12
 

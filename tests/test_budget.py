@@ -110,21 +110,24 @@ def test_current_leap_year(ledger_db):
     # spent = L1 1,000,000 + L2 50,000 + L3 -20,000 + L4 5 + L7 10,000 = 1,040,005
     #   (L5 is booked 1 March, after as_of; L6 is EINNAHME)
     # received = L6 5,000,000
-    # elapsed: 31 (Jan) + 29 (Feb, leap year) = 60 days of 366 -> 0.163934... -> 0.1639
-    #   (a non-leap reading 59/365 would give 0.1616)
+    # elapsed: 31 (Jan) + 29 (Feb, leap year) = 60 days of 366 = 0.163934... (unrounded; 0.1639
+    #   to 4 places; a non-leap reading 59/365 would give 0.1616)
     # projected = 1,040,005 * 366 / 60 = 6,344,030.5 -> half away from zero 6,344,031
     #   (float round() would give the even 6,344,030)
     # unspent = 23,645,000 - 6,344,031 = 17,300,969
-    # utilisation = 1,040,005 / 23,645,000 = 0.043984... -> 0.0440
+    # utilisation = 1,040,005 / 23,645,000 = 0.043984... (unrounded; 4.4 % on the page)
     m1 = mods["I"]
     assert m1["allocated_cents"] == 23_645_000
     assert m1["spent_cents"] == 1_040_005
     assert m1["received_cents"] == 5_000_000
-    assert m1["elapsed_share"] == 0.1639
+    assert m1["elapsed_share"] == 60 / 366
+    assert round(m1["elapsed_share"], 4) == 0.1639
     assert m1["projected_cents"] == 6_344_031
     assert m1["projected_unspent_cents"] == 17_300_969
-    assert m1["utilisation"] == 0.044
-    assert m1["categories"] == [
+    assert m1["utilisation"] == 1_040_005 / 23_645_000
+    assert round(m1["utilisation"], 4) == 0.044
+    assert [{k: c[k] for k in ("category", "allocated_cents", "spent_cents")}
+            for c in m1["categories"]] == [
         {"category": "BERATUNG", "allocated_cents": 0, "spent_cents": 0},
         {"category": "MASSNAHME", "allocated_cents": 0, "spent_cents": 0},
         # 19,250,000 + 1,000,000 allocated; 1,000,000 - 20,000 spent
@@ -238,8 +241,8 @@ def test_empty_database_lists_every_module_and_category(engine):
     for m in result["modules"]:
         assert len(m["categories"]) == 5
         assert m["utilisation"] is None and m["projected_cents"] == 0
-        # 2025-03-31: 31 + 28 + 31 = 90 days of 365 -> 0.246575... -> 0.2466
-        assert m["elapsed_share"] == 0.2466
+        # 2025-03-31: 31 + 28 + 31 = 90 days of 365 = 0.246575... (unrounded)
+        assert m["elapsed_share"] == 90 / 365
         assert m["monthly_spent_cents"] == [
             {"month": key, "cumulative_cents": 0} for key in ("2025-01", "2025-02", "2025-03")
         ]
@@ -258,9 +261,11 @@ def test_rounding_half_away_from_zero():
     assert div_round_half_away(3 * 366, 4) == 275
     # A negative spend (corrections only) rounds away from zero too: -274.5 -> -275
     assert div_round_half_away(-3 * 366, 4) == -275
-    # 1/8 = 0.125 -> 0.13 at two places (float round() gives 0.12); 2/3 -> 0.6667
+    # 1/8 = 0.125 -> 0.13 at two places (float round() gives 0.12); 2/3 -> 0.6667 at four;
+    # without places the ratio is unrounded
     assert ratio(1, 8, places=2) == 0.13
-    assert ratio(2, 3) == 0.6667
+    assert ratio(2, 3, places=4) == 0.6667
+    assert ratio(2, 3) == 2 / 3
     assert ratio(1, 0) is None
 
 

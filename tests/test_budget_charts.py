@@ -1,14 +1,16 @@
 """Chart and table builders of the Mittelabfluss page, fed a hand-made KPIS.md "budget" object.
 
 The object is what queries/budget.py returns for budget year 2025 on as_of 2025-04-10:
-elapsed days = 31 (Jan) + 28 (Feb) + 31 (Mar) + 10 = 100 of 365 → elapsed_share 0.274 (rounded
-as budget() rounds, 4 places: 0.27397 → 0.2740).
+elapsed days = 31 (Jan) + 28 (Feb) + 31 (Mar) + 10 = 100 of 365 → elapsed_share 0.27397…,
+written 0.274 here for round numbers.
 - Modul I: allocated 100.000 €, spent 25.000 € → utilisation 0,25; projected 25.000 × 365 / 100
-  = 91.250 €; unspent 100.000 − 91.250 = 8.750 € (repayment). Plan 0,274 × 100.000 = 27.400 €.
-- Modul II: allocated 50.000 €, spent 20.000 € → projected 73.000 €; unspent −23.000 €
-  (overspend). Plan 0,274 × 50.000 = 13.700 €.
-- Modul III: nothing allocated, nothing spent; projected 0, unspent 0, plan 0.
-- Total of the projected unspent: 8.750 − 23.000 + 0 = −14.250 € (overspend).
+  = 91.250 €; plan gap 100.000 − 91.250 = 8.750 €. Plan 0,274 × 100.000 = 27.400 € (plan_cents,
+  integer cents from queries/). Land 80.000 € of it, earned 70.000 €, forfeited 10.000 €;
+  received 80.000 € → 10.000 € to pay back.
+- Modul II: allocated 50.000 €, spent 20.000 € → projected 73.000 €; plan gap −23.000 €
+  (overspend). Plan 0,274 × 50.000 = 13.700 €. Land 50.000 €, all earned, received 25.000 €.
+- Modul III: nothing allocated, nothing spent; projected 0, plan gap 0, plan 0.
+- Totals: land 130.000 €, earned 120.000 €, forfeited 10.000 €, repayment 10.000 €.
 """
 
 from __future__ import annotations
@@ -26,19 +28,47 @@ AS_OF = date(2025, 4, 10)
 CATEGORIES = ("BERATUNG", "MASSNAHME", "PERSONAL", "SACH", "VERANSTALTUNG")
 
 
-def _module(module, allocated, spent, projected, unspent, monthly, categories, fte):
+def _module(module, allocated, spent, projected, unspent, monthly, categories, fte,
+            land=(0, 0, 0, 0), months=(0.0, 0.0), occupancy=None):
     cats = [
         {"category": c, "allocated_cents": categories.get(c, (0, 0))[0],
-         "spent_cents": categories.get(c, (0, 0))[1]}
+         "spent_cents": categories.get(c, (0, 0))[1], "land_cents": 0, "own_share_cents": 0,
+         "projected_cents": None, "land_earned_projected_cents": None,
+         "land_forfeit_projected_cents": None}
         for c in CATEGORIES
     ]
+    land_cents, earned, received, repayment = land
+    projected_land = projected is not None
     return {
         "module": module, "allocated_cents": allocated, "spent_cents": spent,
-        "received_cents": 0, "utilisation": (spent / allocated) if allocated else None,
+        "received_cents": received, "utilisation": (spent / allocated) if allocated else None,
         "elapsed_share": 0.274, "projected_cents": projected,
-        "projected_unspent_cents": unspent, "fte_approved": fte[0], "fte_filled": fte[1],
+        "projected_unspent_cents": unspent,
+        "plan_cents": None if projected is None else allocated * 274 // 1000,
+        "fte_approved": fte[0], "fte_filled": fte[1],
+        "land_cents": land_cents, "own_share_cents": allocated - land_cents,
+        "occupancy_share": occupancy,
+        "land_earned_projected_cents": earned if projected_land else None,
+        "land_forfeit_projected_cents": land_cents - earned if projected_land else None,
+        "repayment_projected_cents": repayment if projected_land else None,
+        "fte_months_approved": months[0], "fte_months_filled": months[1],
+        "fte_months_vacant": months[0] - months[1],
         "categories": cats, "monthly_spent_cents": monthly,
     }
+
+
+def _with_total(budget):
+    keys = ("allocated_cents", "spent_cents", "received_cents", "land_cents",
+            "own_share_cents", "projected_cents", "projected_unspent_cents", "plan_cents",
+            "land_earned_projected_cents", "land_forfeit_projected_cents",
+            "repayment_projected_cents")
+    mods = budget["modules"]
+    budget["total"] = {k: None if any(m[k] is None for m in mods) else sum(m[k] for m in mods)
+                       for k in keys}
+    total = budget["total"]
+    total["utilisation"] = total["spent_cents"] / total["allocated_cents"] if total[
+        "allocated_cents"] else None
+    return budget
 
 
 def _months(*cumulative):
@@ -48,19 +78,23 @@ def _months(*cumulative):
 
 @pytest.fixture
 def budget():
-    return {
+    return _with_total({
         "year": 2025,
         "modules": [
             _module("I", 100_000_00, 25_000_00, 91_250_00, 8_750_00,
                     _months(5_000_00, 15_000_00, 20_000_00, 25_000_00),
                     {"PERSONAL": (80_000_00, 20_000_00), "SACH": (20_000_00, 5_000_00)},
-                    (4.0, 3.5)),
+                    (4.0, 3.5), land=(80_000_00, 70_000_00, 80_000_00, 10_000_00),
+                    months=(48.0, 42.0), occupancy=0.875),
             _module("II", 50_000_00, 20_000_00, 73_000_00, -23_000_00,
                     _months(0, 10_000_00, 15_000_00, 20_000_00),
-                    {"PERSONAL": (50_000_00, 20_000_00)}, (1.0, 1.0)),
-            _module("III", 0, 0, 0, 0, _months(0, 0, 0, 0), {}, (0.5, 0.0)),
+                    {"PERSONAL": (50_000_00, 20_000_00)}, (1.0, 1.0),
+                    land=(50_000_00, 50_000_00, 25_000_00, 0), months=(12.0, 12.0),
+                    occupancy=1.0),
+            _module("III", 0, 0, 0, 0, _months(0, 0, 0, 0), {}, (0.5, 0.0), months=(6.0, 0.0),
+                    occupancy=0.0),
         ],
-    }
+    })
 
 
 def _traces(fig, name, axis=None):
@@ -138,20 +172,48 @@ def test_staffing_prints_approved_and_filled_fte(budget):
     assert [r["fte_vacant"] for r in bc.staffing_rows(budget)] == [0.5, 0.0, 0.5]
 
 
-def test_repayment_per_module_and_in_total(budget):
-    rows = bc.repayment_rows(budget)
-    assert [(r["label"], r["cents"]) for r in rows] == [
-        ("Modul I", 8_750_00), ("Modul II", -23_000_00), ("Modul III", 0),
-        ("Gesamt", -14_250_00),
-    ]
-    fig = checked(bc.repayment(budget))
-    bar = fig.data[0]
-    assert list(bar.x) == [8_750.0, -23_000.0, 0.0, -14_250.0]
-    assert list(bar.text) == [
-        "8.750\u00a0€ Rückzahlung", "23.000\u00a0€ Mehrausgabe", "ausgeglichen",
-        "14.250\u00a0€ Mehrausgabe",
-    ]
-    assert list(bar.marker.color) == [bc.REPAYMENT, bc.OVERSPEND, bc.REPAYMENT, bc.OVERSPEND]
+def test_land_funds_per_module_earned_forfeited_and_paid_back(budget):
+    fig = checked(bc.land_funds(budget))
+    earned = _traces(fig, "Landesmittel voraussichtlich abgerufen")
+    earned_bar = next(t for t in earned if t.type == "bar")
+    forfeit = next(t for t in _traces(fig, "Landesmittel voraussichtlich verfallen"))
+    assert list(earned_bar.x) == [70_000.0, 50_000.0, 0.0]
+    # stacked: the bar ends at the Land's grant; nothing forfeited draws no segment
+    assert list(forfeit.x) == [10_000.0, None, None]
+    assert list(forfeit.text)[0] == "10.000\u00a0€" and earned_bar.text[1] == "50.000\u00a0€"
+    assert fig.layout.barmode == "stack"
+    received = _traces(fig, "vom Land bereits erhalten")[0]
+    assert list(received.x) == [80_000.0, 25_000.0, 0.0]
+    texts = next(t for t in fig.data if t.type == "scatter" and t.mode == "text")
+    assert list(texts.text) == ["10.000\u00a0€ zurückzuzahlen", "nichts zurückzuzahlen",
+                                "nichts zurückzuzahlen"]
+    rows = tables.table_rows(bc.land_columns(budget), bc.land_rows(budget), 5)
+    assert [r["label"] for r in rows] == ["Modul I", "Modul II", "Modul III", "Gesamt"]
+    total = {c.header: rows[-1][c.field + "__text"] for c in bc.land_columns(budget)}
+    assert total == {
+        "Modul": "Gesamt", "Landesmittel bewilligt": "130.000\u00a0€",
+        "abgerufen (Prognose)": "120.000\u00a0€", "verfallen (Prognose)": "10.000\u00a0€",
+        "bereits erhalten": "105.000\u00a0€", "davon Rückzahlung (Prognose)": "10.000\u00a0€",
+        "Eigenanteil": "20.000\u00a0€",
+    }
+    # The sentence never calls the plan gap a repayment
+    text = bc.land_summary_text(budget)
+    assert text == (
+        "Landesmittel bewilligt 130.000\u00a0€, davon voraussichtlich abgerufen 120.000\u00a0€ und "
+        "voraussichtlich verfallen 10.000\u00a0€; vom Land bereits erhalten 105.000\u00a0€, davon "
+        "voraussichtlich zurückzuzahlen 10.000\u00a0€. Eigenanteil des Kreises: 20.000\u00a0€.")
+    # Modul I: 48 - 42 = 6 FTE-months vacant; Modul III: 6 of 6
+    assert bc.vacancy_text(budget) == (
+        "Unbesetzte Stellen 2025 (laut Stellen- und Personaldaten, bis Jahresende): Modul I "
+        "6,0 VZÄ-Monate (besetzt 87,5\u00a0%), Modul III 6,0 VZÄ-Monate (besetzt 0,0\u00a0%).")
+
+
+def test_a_past_year_speaks_of_final_figures(budget):
+    for m in budget["modules"]:
+        m["elapsed_share"] = 1.0
+    assert bc.is_final(budget)
+    assert [c.header for c in bc.land_columns(budget)][2:4] == ["abgerufen", "verfallen"]
+    assert "voraussichtlich" not in bc.land_summary_text(budget)
 
 
 def test_module_table_formats_every_figure(budget):
@@ -164,35 +226,32 @@ def test_module_table_formats_every_figure(budget):
         "Abfluss": "25,0\u00a0%",
         "Jahr vergangen": "27,4\u00a0%",
         "Hochrechnung Jahresende": "91.250\u00a0€",
-        "Rückzahlung (+) / Mehrausgabe (−)": "8.750\u00a0€",
-        "Einnahmen vom Land": "0\u00a0€",
+        "Rest (Prognose)": "8.750\u00a0€",
+        "vom Land erhalten": "80.000\u00a0€",
     }
     assert rows[2]["utilisation__text"] == "–"  # nothing allocated: no ratio
     monthly = bc.monthly_rows(budget)
     assert monthly[3] == {"month": "2025-04", "I": 25_000_00, "II": 20_000_00, "III": 0}
     assert [c.field for c in bc.monthly_columns(budget)] == ["month", "I", "II", "III"]
-    repay = bc.repayment_table_rows(budget)
-    assert (repay[-1]["label"], repay[-1]["text"]) == ("Gesamt", "14.250\u00a0€ Mehrausgabe")
 
 
 def test_an_empty_year_says_so_in_words():
-    empty = {"year": 2030, "modules": [
-        _module(m, 0, 0, None, None, [], {}, (0.0, 0.0)) for m in ("I", "II", "III")
-    ]}
+    empty = _empty_budget()
     assert not bc.has_data(empty)
     for fig in (bc.module_bullets(empty), bc.cumulative_spend(empty, AS_OF),
-                bc.category_spend(empty), bc.repayment(empty), bc.staffing(empty)):
+                bc.category_spend(empty), bc.land_funds(empty), bc.staffing(empty)):
         fig = checked(fig)
         assert fig.data == ()
         assert fig.layout.annotations[0].text
-    assert bc.repayment_rows(empty)[-1]["cents"] is None
+    assert bc.land_rows(empty)[-1]["repayment_projected_cents"] is None
     assert bc.repayment_text(None) == "noch keine Hochrechnung"
+    assert "keine Hochrechnung" in bc.land_summary_text(empty)
 
 
 def _empty_budget():
-    return {"year": 2030, "modules": [
+    return _with_total({"year": 2030, "modules": [
         _module(m, 0, 0, None, None, [], {}, (0.0, 0.0)) for m in ("I", "II", "III")
-    ]}
+    ]})
 
 
 BUILDERS = {
@@ -201,7 +260,7 @@ BUILDERS = {
     "cumulative_spend": lambda b: bc.cumulative_spend(b, AS_OF),
     "category_spend": bc.category_spend,
     "staffing": bc.staffing,
-    "repayment": bc.repayment,
+    "land_funds": bc.land_funds,
 }
 
 

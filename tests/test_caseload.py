@@ -14,6 +14,11 @@ from queries.caseload import caseload, caseload_by_staff, opened_closed_monthly,
 from queries.filters import Filter, month_end, months_between
 from tests.test_downloads import header_app  # noqa: F401 - pytest fixture
 
+
+def _r(numerator: int, denominator: int) -> float:
+    """An unrounded ratio as the report gives it: the float nearest the exact fraction."""
+    return float(Fraction(numerator, denominator))
+
 D = date.fromisoformat
 
 # The fixture, small enough to check on paper. Period of the main filter: 2024-11-01 .. 2025-06-15
@@ -148,29 +153,30 @@ def test_caseload_everything_shown_k0(fixture_engine):
     # FTE on as_of, CASE_MANAGEMENT only: NORD S1 1.00 + S2 0.50 (active_to == as_of, position
     #   expired) + S7 0.25 = 1.75 (S6 is a coordinator); SUED S3 0.75 (S4 left 06-14);
     #   WEST 0; total 1.75 + 0.75 + S5 0.25 (no district) = 2.75.
-    # per_fte: NORD 5/1.75 = 2.857 -> 2.9; SUED 4/0.75 = 5.333 -> 5.3; WEST fte 0 -> None;
-    #   total 9/2.75 = 3.2727 -> 3.3.
-    # per_1000: Coesfeld 4/40000*1000 = 0.1; Havixbeck 1/8000*1000 = 0.125 -> 0.13 (half up);
-    #   NORD 5/48000*1000 = 0.104 -> 0.10; Dülmen 2/50000*1000 = 0.04; Lüdinghausen 2/25000*1000
-    #   = 0.08; SUED 4/75000*1000 = 0.0533 -> 0.05; Rosendahl 0; total 9/133000*1000 = 0.0677
-    #   -> 0.07.
+    # Ratios unrounded (KPIS.md; the page rounds to 1 decimal):
+    # per_fte: NORD 5/1.75 = 2.857…; SUED 4/0.75 = 5.333…; WEST fte 0 -> None;
+    #   total 9/2.75 = 3.2727….
+    # per_1000: Coesfeld 4/40000*1000 = 0.1; Havixbeck 1/8000*1000 = 0.125;
+    #   NORD 5/48000*1000 = 0.104…; Dülmen 2/50000*1000 = 0.04; Lüdinghausen 2/25000*1000
+    #   = 0.08; SUED 4/75000*1000 = 0.0533…; Rosendahl 0; total 9/133000*1000 = 0.0676…
     assert result["total"] == {
-        "active": 9, "opened": 10, "closed": 4, "fte": 2.75, "per_fte": 3.3, "per_1000": 0.07,
+        "active": 9, "opened": 10, "closed": 4, "fte": 2.75, "per_fte": _r(9 * 4, 11),
+        "per_1000": _r(9, 133),
     }
     assert result["districts"] == [
         {
             "id": "NORD", "name": "Nord", "active": 5, "opened": 7, "closed": 2,
-            "fte": 1.75, "per_fte": 2.9, "per_1000": 0.1,
+            "fte": 1.75, "per_fte": _r(20, 7), "per_1000": _r(5, 48),
             "municipalities": [
                 {"ags": "05558012", "name": "Coesfeld", "active": 4, "opened": 5, "closed": 1,
                  "per_1000": 0.1},
                 {"ags": "05558020", "name": "Havixbeck", "active": 1, "opened": 2, "closed": 1,
-                 "per_1000": 0.13},
+                 "per_1000": 0.125},
             ],
         },
         {
             "id": "SUED", "name": "Süd", "active": 4, "opened": 3, "closed": 2,
-            "fte": 0.75, "per_fte": 5.3, "per_1000": 0.05,
+            "fte": 0.75, "per_fte": _r(16, 3), "per_1000": _r(4, 75),
             "municipalities": [
                 {"ags": "05558016", "name": "Dülmen", "active": 2, "opened": 1, "closed": 2,
                  "per_1000": 0.04},
@@ -216,12 +222,13 @@ def test_caseload_suppression_k5(fixture_engine):
     result = _run(fixture_engine, caseload, Filter(*PERIOD, min_cell=5))
     # Totals stay exact: 9, 10, 4 -> 9, 10, None (4 < 5 is itself a small cell).
     assert result["total"] == {
-        "active": 9, "opened": 10, "closed": None, "fte": 2.75, "per_fte": 3.3, "per_1000": 0.07,
+        "active": 9, "opened": 10, "closed": None, "fte": 2.75, "per_fte": _r(9 * 4, 11),
+        "per_1000": _r(9, 133),
     }
     nord, sued, west = result["districts"]
     # NORD active 5 == K: shown; opened 7; closed 2 -> None.
     assert (nord["active"], nord["opened"], nord["closed"]) == (5, 7, None)
-    assert (nord["fte"], nord["per_fte"], nord["per_1000"]) == (1.75, 2.9, 0.1)
+    assert (nord["fte"], nord["per_fte"], nord["per_1000"]) == (1.75, _r(20, 7), _r(5, 48))
     # SUED active 4 = K-1: suppressed, so are its ratios; FTE is never suppressed.
     assert (sued["active"], sued["opened"], sued["closed"]) == (None, None, None)
     assert (sued["fte"], sued["per_fte"], sued["per_1000"]) == (0.75, None, None)
@@ -241,7 +248,8 @@ def test_caseload_district_filter(fixture_engine):
     # Only NORD is listed; the total is NORD's (S5 without district does not count here).
     assert [d["id"] for d in result["districts"]] == ["NORD"]
     assert result["total"] == {
-        "active": 5, "opened": 7, "closed": None, "fte": 1.75, "per_fte": 2.9, "per_1000": 0.1,
+        "active": 5, "opened": 7, "closed": None, "fte": 1.75, "per_fte": _r(20, 7),
+        "per_1000": _r(5, 48),
     }
     # NORD's cases C01 C02 C03 C04 C05 C06 C08 (C09 over before the period):
     #   11-30: 0 (C08 opens 12-01); 12-31: C08 = 1; 01-31: C01 C05 C08 = 3;

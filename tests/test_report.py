@@ -159,9 +159,10 @@ def test_cli_report_csv_and_unknown_district(db_url, engine, capsys):
     assert err == ""
     rows = list(csv.reader(io.StringIO(out)))
     assert rows[0] == ["section", "key", "metric", "value"]
-    # SUED with K = 1: 4 active, 3 opened, 2 closed, FTE 0.75, 4/0.75 = 5.3 per FTE.
+    # SUED with K = 1: 4 active, 3 opened, 2 closed, FTE 0.75, 4/0.75 = 5.333… per FTE,
+    # unrounded (full double precision, in plain decimal notation).
     assert ["caseload.total", "", "active", "4"] in rows
-    assert ["caseload.total", "", "per_fte", "5.3"] in rows
+    assert ["caseload.total", "", "per_fte", "5.333333333333333"] in rows
 
     assert cli.main(["report", "--database", db_url, *ARGS, "--district", "OST"]) == 2
     out, err = capsys.readouterr()

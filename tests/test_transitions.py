@@ -189,7 +189,7 @@ def test_kreis_wide_without_suppression(histories):
     spheres = result["sphere_changes"]
     # a-f: 6 changes, seamless a and d; gaps sorted 0 0 4 7 30 99 -> median (4 + 7) / 2 = 5.5
     assert (spheres["total"], spheres["seamless"]) == (6, 2)
-    assert spheres["seamless_share"] == 0.3333  # 2 / 6
+    assert spheres["seamless_share"] == 2 / 6  # unrounded
     assert spheres["median_gap_days"] == 5.5
     assert spheres["flows"] == [
         {"from": "ASYLBLG", "to": "SGB2", "count": 3},  # a, c, f
@@ -245,11 +245,11 @@ def test_district_attribution(histories):
         {"month": "2025-02", "bleiberecht": 1, "einbuergerungen": 0},
         {"month": "2025-03", "bleiberecht": 0, "einbuergerungen": 0},
     ]
-    # Sphere changes in SUED: a (0), d (0), e (99): seamless 2 of 3 = 0.6667, median 0
+    # Sphere changes in SUED: a (0), d (0), e (99): seamless 2 of 3 (unrounded), median 0
     assert sued["sphere_changes"] == {
         "total": 3,
         "seamless": 2,
-        "seamless_share": 0.6667,
+        "seamless_share": 2 / 3,
         "median_gap_days": 0.0,
         "flows": [
             {"from": "ASYLBLG", "to": "SGB2", "count": 1},
@@ -293,7 +293,7 @@ def test_suppression_just_below_and_at_k(histories):
 
     # At K = 2 the two seamless changes are shown, and with them the share.
     spheres = _run(histories, Filter(FROM, TO, min_cell=2))[0]["sphere_changes"]
-    assert (spheres["seamless"], spheres["seamless_share"]) == (2, 0.3333)
+    assert (spheres["seamless"], spheres["seamless_share"]) == (2, 2 / 6)
 
     # NORD at K = 3: 2 changes -> total hidden, and with it share and median.
     nord = _run(histories, Filter(FROM, TO, district="NORD", min_cell=3))[0]

@@ -22,8 +22,8 @@ from .tables import Column
 TRACK = "#E3E3E3"
 # The projection is the module colour, paler: same meaning, "not yet happened".
 PROJECTION_OPACITY = 0.35
-REPAYMENT = theme.CHANGE_UP  # money likely going back to the Land
-OVERSPEND = theme.CHANGE_DOWN  # more spent than allocated
+FORFEIT = theme.CHANGE_DOWN  # Land money the Kreis will likely not be able to use
+RECEIVED = theme.REFERENCE  # what the Land has paid so far
 ALLOCATION_LINE = theme.REFERENCE
 
 EMPTY_TEXT = "Für dieses Haushaltsjahr sind weder Bewilligungen noch Ausgaben erfasst."
@@ -50,13 +50,6 @@ def has_data(budget: dict) -> bool:
 def empty_figure(text: str = EMPTY_TEXT, height: int = 260) -> dict:
     """A figure that says in words that there is nothing to draw."""
     return figure.message(text, height=height)
-
-
-def plan_cents(module: dict) -> float | None:
-    """Where spending would stand if the allocation were spent evenly: elapsed share × allocated."""
-    if module["elapsed_share"] is None:
-        return None
-    return module["elapsed_share"] * module["allocated_cents"]
 
 
 def module_bullets(budget: dict) -> dict:
@@ -106,7 +99,7 @@ def module_bullets(budget: dict) -> dict:
             "cliponaxis": False,
             "hovertemplate": f"Ausgegeben: {spent_text}<extra>{name}</extra>",
         }, cell)
-        plan = plan_cents(m)
+        plan = m["plan_cents"]
         if plan is not None:
             figure.add(fig, {
                 "type": "scatter", "x": [_eur(plan)], "y": [name], "mode": "markers",
@@ -114,7 +107,7 @@ def module_bullets(budget: dict) -> dict:
                            "line": {"width": 5, "color": ALLOCATION_LINE}},
                 "name": "Plan", "showlegend": False,
                 "hovertemplate": (
-                    f"Plan: {fmt.euro(round(plan))} ({fmt.percent(m['elapsed_share'])} des "
+                    f"Plan: {fmt.euro(plan)} ({fmt.percent(m['elapsed_share'])} des "
                     f"Jahres)<extra>{name}</extra>"
                 ),
             }, cell)
@@ -273,60 +266,143 @@ def staffing(budget: dict) -> dict:
     )
 
 
-def repayment_rows(budget: dict) -> list[dict]:
-    """Projected unspent money per module and in total: positive goes back to the Land,
-    negative is an overspend. None where nothing can be projected yet (a future year)."""
-    rows = [
-        {"label": module_label(m["module"]), "module": m["module"],
-         "cents": m["projected_unspent_cents"]}
-        for m in budget["modules"]
-    ]
-    known = [r["cents"] for r in rows if r["cents"] is not None]
-    total = sum(known) if known else None
-    rows.append({"label": "Gesamt", "module": None, "cents": total})
-    return rows
+ASSUMPTION = (
+    "Annahme: Personal- und Sachkosten werden anteilig zur Stellenbesetzung gefördert, die übrigen "
+    "Zuschüsse bis zur Höhe der Ausgaben; maßgeblich ist der Förderbescheid."
+)
+
+
+def is_final(budget: dict) -> bool:
+    """A finished budget year: the Land figures are final, not projected."""
+    modules = budget["modules"]
+    return bool(modules) and modules[0]["elapsed_share"] == 1
+
+
+def is_projected(budget: dict) -> bool:
+    """Whether the Land figures exist yet (not for a year that has not begun)."""
+    return budget["total"]["land_earned_projected_cents"] is not None
+
+
+def land_words(budget: dict) -> dict[str, str]:
+    """The words for the Land figures: final for a past year, "voraussichtlich" otherwise."""
+    if is_final(budget):
+        return {"earned": "abgerufen", "forfeit": "verfallen",
+                "repay": "zurückzuzahlen"}
+    return {"earned": "voraussichtlich abgerufen", "forfeit": "voraussichtlich verfallen",
+            "repay": "voraussichtlich zurückzuzahlen"}
 
 
 def repayment_text(cents: int | None) -> str:
     if cents is None:
         return "noch keine Hochrechnung"
     if cents > 0:
-        return f"{fmt.euro(cents)} Rückzahlung"
-    if cents < 0:
-        return f"{fmt.euro(-cents)} Mehrausgabe"
-    return "ausgeglichen"
+        return f"{fmt.euro(cents)} zurückzuzahlen"
+    return "nichts zurückzuzahlen"
 
 
-def repayment(budget: dict) -> dict:
-    """Likely repayment to the Land (right, blue) or overspend (left, dark orange) per module
-    and in total, at the current rate of spending."""
-    rows = repayment_rows(budget)
-    if not has_data(budget) or rows[-1]["cents"] is None:
+def land_funds(budget: dict) -> dict:
+    """The Land's money per module: what it granted, split into what the Kreis will earn
+    (module colour) and what it will forfeit (dark orange, hatched); a black diamond at what the
+    Land has paid so far, and beside each bar the part of it that goes back."""
+    if not has_data(budget) or not is_projected(budget):
         return empty_figure("Für ein Haushaltsjahr, das noch nicht begonnen hat, gibt es keine "
-                            "Hochrechnung.")
-    values = [_eur(r["cents"]) for r in rows]
-    colours = [
-        theme.TEXT_MUTED if r["cents"] is None else REPAYMENT if r["cents"] >= 0 else OVERSPEND
-        for r in rows
+                            "Hochrechnung der Landesmittel.")
+    words = land_words(budget)
+    modules = budget["modules"]
+    names = [module_label(m["module"]) for m in modules]
+    earned = [m["land_earned_projected_cents"] for m in modules]
+    forfeit = [m["land_forfeit_projected_cents"] for m in modules]
+    received = [m["received_cents"] for m in modules]
+    tops = [max(m["land_cents"], m["received_cents"], 0) for m in modules]
+    top = max([*tops, 1])
+    bars = [
+        {"type": "bar", "y": names, "x": [_eur(c) for c in earned], "orientation": "h",
+         "name": f"Landesmittel {words['earned']}", "showlegend": False,
+         "marker": {"color": [theme.MODULE_COLOURS[m["module"]] for m in modules]},
+         "text": [fmt.euro(c) for c in earned], "textposition": "inside",
+         "insidetextanchor": "middle",
+         "insidetextfont": {"size": theme.FONT_SIZE, "color": [
+             theme.text_on(theme.MODULE_COLOURS[m["module"]]) for m in modules]},
+         "customdata": [fmt.euro(c) for c in earned],
+         "hovertemplate": f"%{{y}}: {words['earned']} %{{customdata}}<extra></extra>"},
+        # nothing forfeited: no segment at all (rather than one of zero width)
+        {"type": "bar", "y": names, "x": [_eur(c) if c else None for c in forfeit],
+         "orientation": "h", "text": [fmt.euro(c) for c in forfeit], "textposition": "inside",
+         "insidetextanchor": "middle",
+         "insidetextfont": {"size": theme.FONT_SIZE, "color": theme.TEXT},
+         "name": f"Landesmittel {words['forfeit']}",
+         # hatched and outlined: money that is granted but not drawn (distinct from Modul
+         # II's orange, also without colour)
+         "marker": {"color": "#FFFFFF", "line": {"color": FORFEIT, "width": 2},
+                    "pattern": {"shape": "/", "fgcolor": FORFEIT, "bgcolor": "#FFFFFF",
+                                "size": 10, "solidity": 0.2}},
+         "customdata": [fmt.euro(c) for c in forfeit],
+         "hovertemplate": f"%{{y}}: {words['forfeit']} %{{customdata}}<extra></extra>"},
+        {"type": "scatter", "y": names, "x": [_eur(c) for c in received], "mode": "markers",
+         "name": "vom Land bereits erhalten",
+         "marker": {"symbol": "diamond", "size": 16, "color": RECEIVED,
+                    "line": {"color": "#FFFFFF", "width": 2}},
+         "customdata": [fmt.euro(c) for c in received],
+         "hovertemplate": "%{y}: bereits erhalten %{customdata}<extra></extra>"},
+        {"type": "scatter", "y": names, "x": [_eur(t) + _eur(top) * 0.02 for t in tops],
+         "mode": "text",
+         "text": [repayment_text(m["repayment_projected_cents"]) for m in modules],
+         "textposition": "middle right", "cliponaxis": False, "showlegend": False,
+         "textfont": {"size": theme.FONT_SIZE, "color": theme.TEXT}, "hoverinfo": "skip"},
     ]
-    span = max(abs(v) for v in values if v is not None) or 1
-    low = min(0, min(v for v in values if v is not None))
-    high = max(0, max(v for v in values if v is not None))
-    bar = {
-        "type": "bar", "y": [r["label"] for r in rows], "x": values, "orientation": "h",
-        "marker": {"color": colours},
-        "text": [repayment_text(r["cents"]) for r in rows], "textposition": "outside",
-        "cliponaxis": False, "textfont": {"size": theme.FONT_SIZE, "color": theme.TEXT},
-        "hovertemplate": "%{y}: %{text}<extra></extra>",
-    }
+    # Legend in neutral grey for the earned part: the bars carry three module colours.
+    bars.insert(1, {"type": "scatter", "x": [None], "y": [None], "mode": "markers",
+                    "name": f"Landesmittel {words['earned']}", "hoverinfo": "skip",
+                    "marker": {"size": 16, "symbol": "square", "color": theme.TEXT_MUTED}})
     return figure.new(
-        [bar], height=300, showlegend=False,
-        # Room for the printed text on both sides of zero.
-        xaxis={"range": [low - span * 0.6 if low < 0 else 0, high + span * 0.6],
-               "tickformat": ",.0f", "ticksuffix": " €", "zeroline": True, "zerolinewidth": 2},
+        bars, height=130 * len(modules) + 130, barmode="stack",
+        legend={"y": -0.18, "traceorder": "normal"},
+        margin={"l": 10, "r": 20, "t": 20, "b": 10},
+        # Room right of the longest bar for "… zurückzuzahlen".
+        xaxis={"range": [0, _eur(top) * 1.55], "tickformat": ",.0f", "ticksuffix": " €"},
         yaxis={"autorange": "reversed"},
     )
 
+
+def land_summary_text(budget: dict) -> str:
+    """The Land's side in one sentence (page, print report, screen readers)."""
+    total = budget["total"]
+    if not is_projected(budget):
+        return (f"Landesmittel bewilligt: {fmt.euro(total['land_cents'])}; für ein Haushaltsjahr, "
+                "das noch nicht begonnen hat, gibt es keine Hochrechnung.")
+    words = land_words(budget)
+    repay = total["repayment_projected_cents"]
+    parts = [
+        f"Landesmittel bewilligt {fmt.euro(total['land_cents'])}, davon "
+        f"{words['earned']} {fmt.euro(total['land_earned_projected_cents'])} und "
+        f"{words['forfeit']} {fmt.euro(total['land_forfeit_projected_cents'])}",
+        f"vom Land bereits erhalten {fmt.euro(total['received_cents'])}, davon "
+        + (f"{words['repay']} {fmt.euro(repay)}" if repay else "nichts zurückzuzahlen"),
+    ]
+    return "; ".join(parts) + f". Eigenanteil des Kreises: {fmt.euro(total['own_share_cents'])}."
+
+
+def vacancy_text(budget: dict) -> str:
+    """Which module's posts are vacant in the year and for how many FTE-months."""
+    vacant = [m for m in budget["modules"] if _vacant_months(m) > 0]
+    year = budget["year"]
+    if not any(m["fte_months_approved"] for m in budget["modules"]):
+        return f"Für {year} sind keine Stellen bewilligt."
+    if not vacant:
+        return f"Alle bewilligten Stellen sind {year} durchgehend besetzt."
+    parts = [
+        f"{module_label(m['module'])} {fmt.number(_vacant_months(m), 1)} VZÄ-Monate "
+        f"(besetzt {fmt.percent(m['occupancy_share'])})"
+        for m in vacant
+    ]
+    return (f"Unbesetzte Stellen {year} (laut Stellen- und Personaldaten, bis Jahresende): "
+            + ", ".join(parts) + ".")
+
+
+def _vacant_months(module: dict) -> float:
+    # One decimal is what the page shows; below 0.05 FTE-months nothing worth a sentence.
+    value = module["fte_months_vacant"]
+    return value if value >= 0.05 else 0.0
 
 # ---- tables beside the charts: raw rows and their columns for components.tables.data_table,
 # which formats them with dashboard/format.py and sorts by the raw values ----
@@ -338,27 +414,41 @@ MODULE_COLUMNS = (
     Column("utilisation", "Abfluss", "percent"),
     Column("elapsed_share", "Jahr vergangen", "percent"),
     Column("projected_cents", "Hochrechnung Jahresende", "euro"),
-    Column("projected_unspent_cents", "Rückzahlung (+) / Mehrausgabe (−)", "euro"),
-    Column("received_cents", "Einnahmen vom Land", "euro"),
+    # allocated - projected: the plan gap, not a repayment (KPIS.md); negative is an overspend
+    Column("projected_unspent_cents", "Rest (Prognose)", "euro"),
+    Column("received_cents", "vom Land erhalten", "euro"),
 )
 CATEGORY_COLUMNS = (
     Column("module_label", "Modul"),
     Column("category_label", "Kategorie"),
     Column("allocated_cents", "Bewilligt", "euro"),
+    Column("land_cents", "davon Land", "euro"),
     Column("spent_cents", "Ausgegeben", "euro"),
+    Column("projected_cents", "Hochrechnung", "euro"),
+    Column("land_earned_projected_cents", "Land abrufbar", "euro"),
 )
 STAFFING_COLUMNS = (
     Column("module_label", "Modul"),
     Column("fte_approved", "VZÄ bewilligt", "number", 2),
     Column("fte_filled", "VZÄ besetzt", "number", 2),
     Column("fte_vacant", "VZÄ unbesetzt", "number", 2),
+    Column("fte_months_approved", "VZÄ-Monate bewilligt im Jahr", "number", 1),
+    Column("fte_months_filled", "VZÄ-Monate besetzt im Jahr", "number", 1),
+    Column("fte_months_vacant", "VZÄ-Monate unbesetzt im Jahr", "number", 1),
+    Column("occupancy_share", "Besetzung im Jahr", "percent"),
 )
-REPAYMENT_COLUMNS = (
-    Column("label", "Modul"),
-    Column("text", "Voraussichtlich"),
-    Column("cents", "Betrag (+ Rückzahlung, − Mehrausgabe)", "euro"),
-)
-
+def land_columns(budget: dict) -> tuple[Column, ...]:
+    # Short words: "voraussichtlich" would break inside the word in a narrow header.
+    note = "" if is_final(budget) else " (Prognose)"
+    return (
+        Column("label", "Modul"),
+        Column("land_cents", "Landesmittel bewilligt", "euro"),
+        Column("land_earned_projected_cents", f"abgerufen{note}", "euro"),
+        Column("land_forfeit_projected_cents", f"verfallen{note}", "euro"),
+        Column("received_cents", "bereits erhalten", "euro"),
+        Column("repayment_projected_cents", f"davon Rückzahlung{note}", "euro"),
+        Column("own_share_cents", "Eigenanteil", "euro"),
+    )
 
 def monthly_columns(budget: dict) -> tuple[Column, ...]:
     return (Column("month", "Monat", "month"),
@@ -395,10 +485,17 @@ def staffing_rows(budget: dict) -> list[dict]:
     return [
         {"module_label": module_label(m["module"]), "fte_approved": m["fte_approved"],
          "fte_filled": m["fte_filled"],
-         "fte_vacant": round(max(m["fte_approved"] - m["fte_filled"], 0.0), 2)}
+         "fte_vacant": round(max(m["fte_approved"] - m["fte_filled"], 0.0), 2),
+         "fte_months_approved": m["fte_months_approved"],
+         "fte_months_filled": m["fte_months_filled"],
+         "fte_months_vacant": m["fte_months_vacant"],
+         "occupancy_share": m["occupancy_share"]}
         for m in budget["modules"]
     ]
 
 
-def repayment_table_rows(budget: dict) -> list[dict]:
-    return [{**r, "text": repayment_text(r["cents"])} for r in repayment_rows(budget)]
+def land_rows(budget: dict) -> list[dict]:
+    """The Land's money per module and in total (the total has no occupancy of its own)."""
+    rows = [{**m, "label": module_label(m["module"])} for m in budget["modules"]]
+    rows.append({**budget["total"], "label": "Gesamt"})
+    return rows

@@ -1,6 +1,8 @@
 """Mittelabfluss (/budget): per funding module allocated, spent and projected against the share of
-the year passed; cumulative spend; categories; approved and filled positions; the likely
-repayment to the Land. The budget is Kreis-wide: the Bezirk filter does not apply here.
+the year passed; the Land's money granted, likely earned and forfeited, and what of the Land's
+payments goes back (KPIS.md); cumulative spend; categories; approved and filled positions with
+the year's vacancies; for a finished year the link to the draft Verwendungsnachweis. The budget is
+Kreis-wide: the Bezirk filter does not apply here.
 
 The budget year lives in the URL as `jahr=YYYY` (read by dashboard/urlstate.py: view.year, default
 the year of the Stichtag); a value that cannot be used falls back to the default with a visible
@@ -82,8 +84,24 @@ def layout(view) -> html.Div:
             *header,
             html.P(summary_text(figures, f.as_of), className="kim-summary", id="budget-summary"),
             *(draw(section, view) for section in SECTIONS),
+            *_proof_link(view, figures),
         ]
     )
+
+
+def _proof_link(view, figures: dict) -> list:
+    """For a finished year: the link to the draft Verwendungsnachweis (XLSX)."""
+    year = figures["year"]
+    if not bc.is_final(figures):
+        return []
+    href = view.relative(f"/download/verwendungsnachweis/{year}.xlsx")
+    href += urlstate.search_for(view)
+    return [html.P([
+        html.A(f"Verwendungsnachweis {year} als Excel-Entwurf herunterladen", href=href,
+               download="", id="budget-proof-link", className="kim-download-link"),
+        " – zahlenmäßiger Nachweis je Modul (Einnahmen, Ausgaben, Stellen, Rückzahlung); "
+        "ersetzt nicht die Prüfung.",
+    ], className="kim-section-note", id="budget-proof")]
 
 
 def _reference_day(f) -> date:
@@ -100,20 +118,20 @@ def _scope_text(view) -> str:
 
 def summary_text(figures: dict, as_of) -> str:
     """The page's numbers in one sentence (for the meeting room and for screen readers)."""
+    total = figures["total"]
     modules = figures["modules"]
-    allocated = sum(m["allocated_cents"] for m in modules)
-    spent = sum(m["spent_cents"] for m in modules)
     share = modules[0]["elapsed_share"] if modules else None
-    total = bc.repayment_rows(figures)[-1]["cents"]
-    parts = [
+    allocated, spent = total["allocated_cents"], total["spent_cents"]
+    first = (
         f"Haushaltsjahr {figures['year']}, Stand {fmt.day(as_of)}: "
         f"{fmt.euro(allocated)} bewilligt, {fmt.euro(spent)} ausgegeben"
-        + (f" ({fmt.percent(spent / allocated)})" if allocated else "")
+        + (f" ({fmt.percent(total['utilisation'])})" if allocated else "")
         + f"; {fmt.percent(share)} des Jahres sind vergangen."
-    ]
-    if total is not None:
-        parts.append(f"Bei gleichbleibendem Abfluss insgesamt: {bc.repayment_text(total)}.")
-    return " ".join(parts)
+    )
+    return f"{first} {bc.land_summary_text(figures)}"
+
+
+LAND_TITLE = "Landesmittel: bewilligt, abgerufen, verfallen"
 
 
 # --- the sections (dashboard/sections.py) ---------------------------------------------------
@@ -143,13 +161,15 @@ SECTIONS = (
         bc.module_bullets, bc.MODULE_COLUMNS, bc.module_rows,
         note="Balken: ausgegeben; heller: Hochrechnung bis Jahresende; schwarzer Strich: Plan "
              "bei gleichmäßigem Abfluss (Anteil des Jahres vergangen × Bewilligung). Endet der "
-             "Balken links vom Strich, liegt das Modul hinter dem Plan."),
+             "Balken links vom Strich, liegt das Modul hinter dem Plan. Rest (Prognose): "
+             "Bewilligung minus Hochrechnung, negativ bei Mehrausgabe; das ist keine Rückzahlung "
+             "(die Bewilligung enthält den Eigenanteil): was an das Land zurückgeht, steht unter "
+             "„Landesmittel“."),
     _budget_section(
-        "budget-repayment", "Voraussichtliche Rückzahlung an das Land",
-        "Voraussichtliche Rückzahlung oder Mehrausgabe", bc.repayment, bc.REPAYMENT_COLUMNS,
-        bc.repayment_table_rows,
-        note="Bewilligung minus Hochrechnung: was bei gleichbleibendem Abfluss bis Jahresende "
-             "nicht ausgegeben wird (positiv) oder darüber hinaus ausgegeben wird (negativ)."),
+        "budget-land", LAND_TITLE, "Landesmittel je Modul", bc.land_funds,
+        lambda figures, _view: bc.land_columns(figures), bc.land_rows,
+        table_id="budget-land-table",
+        note=lambda view: f"{bc.ASSUMPTION} {bc.vacancy_text(_budget(view))}"),
     _budget_section(
         # A future budget year: nothing booked yet, no months to draw.
         "budget-cumulative", "Ausgaben kumuliert je Monat", "Ausgaben kumuliert je Monat",
@@ -166,7 +186,8 @@ SECTIONS = (
         "budget-staffing",
         lambda view: f"Bewilligte und besetzte Stellen am "
                      f"{fmt.day(_reference_day(replace(view.filter, year=view.year)))}",
-        "Bewilligte und besetzte Stellen", bc.staffing, bc.STAFFING_COLUMNS, bc.staffing_rows),
+        "Bewilligte und besetzte Stellen", bc.staffing, bc.STAFFING_COLUMNS, bc.staffing_rows,
+        note=lambda view: bc.vacancy_text(_budget(view))),
 )
 
 

@@ -60,6 +60,7 @@ HALF_WIDTH = 480
 # printable height is 184 mm, about 695 px, which the tall charts need a smaller scale to fit.
 ZOOM = 0.8
 TALL_ZOOM = 0.7
+BUDGET_ZOOM = 0.6
 DEFAULT_HEIGHT = 400
 # layout.dress may put the display mode's config in place of this one; the fixed size is kept by
 # dcc.Graph(responsive=False), which overrides config.responsive and layout.autosize.
@@ -325,19 +326,25 @@ def _budget_blocks(view) -> list:
         return [intro, no_data(f"Für das Haushaltsjahr {year} sind bis zum {fmt.day(f.as_of)} "
                                "weder Bewilligungen noch Buchungen erfasst.")]
     section = {s.id: s for s in budget_page.SECTIONS}
+    land_graph = _graph_of(section["budget-land"], view, "report-budget-land-graph",
+                           zoom=TALL_ZOOM)
+    land_table = _table_of(section["budget-land"], view, "report-budget-land-table")
     return [
         intro,
         _sentence(budget_page.summary_text(figures, f.as_of), "report-budget-summary"),
+        # a little smaller than the other tall charts: the sentence above also tells the Land's
+        # side, and the module table must stay on this page
         _block("report-budget-modules", "Mittelabfluss je Modul gegenüber dem Plan",
                _graph_of(section["budget-modules"], view, "report-budget-modules-graph",
-                         zoom=TALL_ZOOM),
+                         zoom=BUDGET_ZOOM),
                note="Balken: ausgegeben; heller: Hochrechnung bis Jahresende; Strich: Plan bei "
                     "gleichmäßigem Abfluss."),
         _block("report-budget-table-block", None,
                _table_of(section["budget-modules"], view, "report-budget-table"),
                className="kim-report-table-block"),
-        _block("report-budget-repayment", "Voraussichtliche Rückzahlung an das Land",
-               _graph_of(section["budget-repayment"], view, "report-budget-repayment-graph")),
+        _block("report-budget-land", budget_page.LAND_TITLE,
+               lambda: [*(land_graph() or []), *(land_table() or [])] or None,
+               note=f"{bc.ASSUMPTION} {bc.vacancy_text(figures)}"),
         _block("report-budget-cumulative", "Ausgaben kumuliert je Monat",
                _graph_of(section["budget-cumulative"], view, "report-budget-cumulative-graph"),
                note="Gestrichelt: gleichmäßiger Abfluss bis zur vollen Bewilligung."),

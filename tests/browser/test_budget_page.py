@@ -109,5 +109,31 @@ def test_a_year_not_yet_begun_says_in_words_what_is_missing(watched, report_for)
     assert report["modules"][0]["allocated_cents"] > 0
     assert report["modules"][0]["projected_cents"] is None
     expect(page.locator("#budget-summary")).to_have_text(summary_text(report, TODAY))
-    expect(page.locator("#budget-repayment")).to_contain_text(bc.repayment_text(None))
+    expect(page.locator("#budget-land")).to_contain_text("keine Hochrechnung der Landesmittel")
+    expect(page.locator("#budget-proof-link")).to_have_count(0)
     expect(page.locator("#budget-cumulative .kim-no-data")).to_be_visible()
+
+
+def test_land_funds_equal_kim_report_and_a_past_year_links_its_proof(watched, report_for):
+    page = watched
+    open_page(page, "/budget")
+    report = report_for(Filter(date(2025, 1, 1), TODAY, min_cell=MIN_CELL))["budget"]
+    # The demo's long Modul II vacancy (queries/demo.py LONG_VACANCY_*): Land money forfeited,
+    # and the Land paid it in advance, so some goes back.
+    module_ii = report["modules"][1]
+    assert module_ii["land_forfeit_projected_cents"] > 0
+    assert report["total"]["repayment_projected_cents"] > 0
+    grid = page.locator("#budget-land-table")
+    cells = [c.inner_text().strip() for c in
+             grid.locator("[col-id='repayment_projected_cents'].ag-cell").all()]
+    assert cells == [fmt.euro(m["repayment_projected_cents"]) for m in report["modules"]] + [
+        fmt.euro(report["total"]["repayment_projected_cents"])]
+    expect(page.locator("#budget-land")).to_contain_text(bc.ASSUMPTION)
+    expect(page.locator("#budget-land")).to_contain_text("Modul II")
+    expect(page.locator("#budget-proof-link")).to_have_count(0)  # 2025 is not finished
+    open_page(page, "/budget?jahr=2024")
+    link = page.locator("#budget-proof-link")
+    expect(link).to_be_visible()
+    with page.expect_download() as info:
+        link.click()
+    assert info.value.suggested_filename == "kim-verwendungsnachweis-2024-entwurf.xlsx"
