@@ -83,7 +83,7 @@ def _header_row(ws, row: int, titles: list[str]) -> None:
 
 
 def _module_sheet(book: Workbook, figures: dict, module: dict, *, kreis: str, as_of: date,
-                  data_as_of: date | None) -> None:
+                  data_as_of: date | None, area: str = "Kreis") -> None:
     code = module["module"]
     ws = book.create_sheet(f"Modul {code}")
     year = figures["year"]
@@ -91,7 +91,7 @@ def _module_sheet(book: Workbook, figures: dict, module: dict, *, kreis: str, as
     _text(title, f"Verwendungsnachweis {year} – zahlenmäßiger Nachweis, Modul {code}")
     title.font = Font(bold=True, size=14)
     head = [
-        ("Kreis", kreis),
+        (area, kreis),
         ("Modul", f"Modul {code} – {codes.MODULES[code]}"),
         ("Haushaltsjahr", year),
         ("Buchungen bis (Stichtag)", as_of),
@@ -193,12 +193,14 @@ def _module_sheet(book: Workbook, figures: dict, module: dict, *, kreis: str, as
     ws.page_setup.fitToHeight = 0
 
 
-def workbook_bytes(figures: dict, *, kreis: str, as_of: date, data_as_of: date | None) -> bytes:
+def workbook_bytes(figures: dict, *, kreis: str, as_of: date, data_as_of: date | None,
+                   area: str = "Kreis") -> bytes:
     """The workbook of a finished year's figures (queries.budget.budget with elapsed share 1)."""
     book = Workbook()
     book.remove(book.active)
     for module in figures["modules"]:
-        _module_sheet(book, figures, module, kreis=kreis, as_of=as_of, data_as_of=data_as_of)
+        _module_sheet(book, figures, module, kreis=kreis, as_of=as_of, data_as_of=data_as_of,
+                      area=area)
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
@@ -217,7 +219,6 @@ def download(data, budget_page, name: str):
 
     from queries import filters
 
-    from . import layout as frame
     from . import security, urlstate
     from .downloads import MAX_QUERY_LENGTH, TOO_LONG, XLSX_MIMETYPE, Refusal, _permission
 
@@ -232,8 +233,8 @@ def download(data, budget_page, name: str):
     if len(query) > MAX_QUERY_LENGTH:
         raise Refusal(400, TOO_LONG)
     year = int(stem)
-    state = urlstate.parse("?" + query, today=data.today(), min_cell=data.min_cell)
-    f = state.filter
+    view = urlstate.read(data, budget_page.PATH, "?" + query)
+    f = view.filter
     if year < filters.PROGRAMME_START.year:
         raise Refusal(404, BEFORE_START.format(year=year,
                                                start=filters.PROGRAMME_START.strftime("%d.%m.%Y")))
@@ -242,8 +243,8 @@ def download(data, budget_page, name: str):
     figures = figures_for(data, f, year)
     if not bc.has_data(figures):
         raise Refusal(404, NO_DATA.format(year=year))
-    body = workbook_bytes(figures, kreis=frame.kreis_text(data.kreis_name()), as_of=f.as_of,
-                          data_as_of=data.data_as_of())
+    body = workbook_bytes(figures, kreis=view.kreis_name, as_of=f.as_of,
+                          data_as_of=data.datenstand(), area=view.words.area)
     return Response(body, mimetype=XLSX_MIMETYPE, headers={
         "Content-Disposition": f'attachment; filename="{file_name(year)}"',
         "Cache-Control": "no-store",
