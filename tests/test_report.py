@@ -64,7 +64,7 @@ def test_build_report_shape_and_values(engine, monkeypatch):
         assert data["transitions"] == transitions.transitions(conn, f)
     assert list(data) == [
         "as_of", "period", "district", "data_as_of", "kreis", "min_cell",
-        "caseload", "budget", "transitions",
+        "caseload", "budget", "transitions", "outcomes",
     ]
     assert data["as_of"] == "2025-06-15"
     assert data["period"] == {"from": "2024-11-01", "to": "2025-06-15"}
