@@ -493,13 +493,15 @@ def bucket_label(key: str) -> str:
     return key
 
 
-def trend_lines(rows: Sequence[dict], min_cell: int) -> dict:
-    """The goal share of closed cases and the accepted share of referrals per bucket, in %."""
+def trend_lines(rows: Sequence[dict], min_cell: int, *, height: int = 380,
+                goal_only: bool = False) -> dict:
+    """The goal share of closed cases and the accepted share of referrals per bucket, in %
+    (goal_only: the first alone, for the Überblick's small chart)."""
     labels = [bucket_label(r["period"]) for r in rows]
     series = (
         (GOAL_LABEL, "goal_share", "closed", GOAL_COLOUR, "solid"),
         ("Verweise angenommen", "accepted_share", "referred", ACCEPTED_COLOUR, "dash"),
-    )
+    )[: 1 if goal_only else 2]
     traces = []
     every = []
     for name, share_key, _count_key, colour, dash in series:
@@ -518,9 +520,9 @@ def trend_lines(rows: Sequence[dict], min_cell: int) -> dict:
             "hovertemplate": "%{x}<br>" + name + ": %{customdata[1]}<extra></extra>",
         })
     return figure.new(
-        traces, height=380, showlegend=True,
+        traces, height=height, showlegend=not goal_only,
         legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0},
-        margin={"t": 60},
+        margin={"t": 20 if goal_only else 60},
         xaxis={"type": "category", "fixedrange": True},
         yaxis={"range": [0, 105], "ticksuffix": "\u00a0%", "fixedrange": True},
     )

@@ -12,11 +12,12 @@ import logging
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
-from queries import budget, caseload, transitions
+from queries import budget, caseload, outcomes, transitions
 
 from .. import format as fmt
 from .. import theme
 from ..components import budget_charts, charts
+from ..components import outcome_charts as oc
 from ..components.kpi import change, kpi_card
 from ..components.messages import error_message
 from ..components.section import chart_section
@@ -32,6 +33,7 @@ NAV_LABEL = "Überblick"
 CASELOAD_PATH = "/fallzahlen"
 BUDGET_PATH = "/budget"
 TRANSITIONS_PATH = "/statuswechsel"
+OUTCOMES_PATH = "/wirkung"
 # The tables behind the small charts: not shown (the sentence and the theme's page carry the
 # numbers), only downloaded (components/section.py).
 CASELOAD_COLUMNS = (Column("month", "Monat", "month"),
@@ -58,9 +60,10 @@ def layout(view) -> html.Div:
             _cards(view, prev, prev_label),
             dbc.Row(
                 [
-                    dbc.Col(_caseload_chart(view), lg=4),
-                    dbc.Col(_budget_chart(view), lg=4),
-                    dbc.Col(_transitions_chart(view), lg=4),
+                    dbc.Col(_caseload_chart(view), lg=3),
+                    dbc.Col(_budget_chart(view), lg=3),
+                    dbc.Col(_transitions_chart(view), lg=3),
+                    dbc.Col(_outcomes_chart(view), lg=3),
                 ],
                 className="g-3 mt-1",
             ),
@@ -149,13 +152,28 @@ def _cards(view, prev, prev_label: str) -> dbc.Row:
             ))
         return cards
 
+    def outcome_cards():
+        now = data.call(outcomes.closures, f)
+        before = data.call(outcomes.closures, prev)
+        return [kpi_card(
+            oc.GOAL_LABEL, fmt.percent(now["goal_share"]),
+            change(now["goal_share"], before["goal_share"], prev_label, decimals=1,
+                   points=True),
+            card_id="kpi-goal",
+            detail=f"der {fmt.count(now['total'], k)} im Zeitraum abgeschlossenen Fälle",
+            accent=oc.GOAL_COLOUR,
+        )]
+
     cards = (
         _guard(caseload_cards, "caseload")
         + _guard(transition_cards, "transitions")
+        + _guard(outcome_cards, "outcomes")
         + _guard(budget_cards, "budget")
     )
-    return dbc.Row([c if isinstance(c, dbc.Col) else dbc.Col(c, xs=12, sm=6, lg=3)
-                    for c in cards], className="g-3 kim-cards")
+    # Five cards a row on a wide screen (row-cols-lg-5): nine cards in two rows, so the
+    # Überblick still fits a 1280×720 projector.
+    return dbc.Row([c if isinstance(c, dbc.Col) else dbc.Col(c, xs=12, sm=6)
+                    for c in cards], className="g-3 kim-cards row-cols-lg-5")
 
 
 def _link(view, path: str, label: str):
@@ -225,6 +243,24 @@ def _transitions_chart(view):
     return chart_section("overview-transitions", "Statuswechsel", build,
                          link=_link(view, TRANSITIONS_PATH, "Statuswechsel"),
                          className="kim-small")
+
+
+def _outcomes_chart(view):
+    f, k = view.filter, view.min_cell
+
+    def build():
+        grain = oc.grain_for(f.period_from, f.period_to)
+        rows = view.data.call(outcomes.trend, f, grain)
+        closures = view.data.call(outcomes.closures, f)
+        if not rows or closures["total"] == 0:
+            return None
+        fig = oc.trend_lines(rows, k, height=charts.SMALL_HEIGHT, goal_only=True)
+        return fig, _sentence(oc.closure_sentence(closures, k)), data_table(
+            "overview-outcomes-table", oc.TREND_COLUMNS, oc.trend_rows(rows), min_cell=k,
+            caption=f"Entwicklung je {oc.GRAIN_WORDS[grain]}")
+
+    return chart_section("overview-outcomes", "Wirkung", build,
+                         link=_link(view, OUTCOMES_PATH, "Wirkung"), className="kim-small")
 
 
 def _sentence(text: str) -> html.P:
