@@ -198,7 +198,7 @@ def test_koordination_drills_down_and_sees_datenstand(basic_server):
 @pytest.mark.parametrize("user", list(USERS))
 def test_every_role_sees_the_aggregate_pages(basic_server, user):
     s = session_for(user)
-    for path in ("/", "/fallzahlen", "/budget", "/statuswechsel"):
+    for path in ("/", "/fallzahlen", "/budget", "/statuswechsel", "/wirkung"):
         r = route(s, basic_server, path)
         assert r.status_code == 200
         assert NO_PERMISSION_TEXT not in page_of(r)

@@ -21,7 +21,8 @@ pytestmark = pytest.mark.browser
 # see all of them: KIM_AUTH=none on 127.0.0.1).
 SLIDES = [p.PATH for p in page_registry.PAGES if page_registry.in_nav(p)]
 SLIDE_NAMES = {"/": "ueberblick", "/fallzahlen": "fallzahlen", "/budget": "mittelabfluss",
-               "/statuswechsel": "statuswechsel", "/daten": "datenstand"}
+               "/statuswechsel": "statuswechsel", "/wirkung": "wirkung",
+               "/daten": "datenstand"}
 SHOTS = SCREENSHOTS / "presentation"
 # Parts of the budget bullets that are a backdrop, not a value of their own (the allocation
 # track and the paler projection; the table and the printed "ausgegeben" value carry them).
