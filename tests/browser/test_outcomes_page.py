@@ -45,13 +45,13 @@ def test_page_draws_every_chart_in_german(watched):
             # a sentence states the chart's message above it
         expect(page.locator(".kim-chart-message")).to_have_count(len(SECTIONS))
         # the Handlungsfelder in German, among them Erstorientierung
-        ticks = " ".join(page.locator("#outcomes-needs .xtick text").all_inner_texts())
+        ticks = " ".join(page.locator("#outcomes-needs .xtick text").all_text_contents())
         for label in ("Arbeit", "Wohnen", "Erstorientierung", "Sprache"):
             assert label in ticks
         # percentages with a no-break space, never an English decimal point or thousands comma
         shown = page.locator("#kim-page").inner_text()
         assert not ENGLISH_NUMBER.search(shown), ENGLISH_NUMBER.search(shown)
-        axis = " ".join(page.locator("#outcomes-referrals .xtick text").all_inner_texts())
+        axis = " ".join(page.locator("#outcomes-referrals .xtick text").all_text_contents())
         assert f"{NBSP}%" in axis
         SCREENSHOTS.mkdir(exist_ok=True)
         page.screenshot(path=str(SCREENSHOTS / f"wirkung-{width}-{height}.png"), full_page=True)
@@ -86,9 +86,12 @@ def test_bezirk_drill_down_and_back(watched, report_for):
     page = watched
     page.set_viewport_size({"width": 1280, "height": 720})
     open_page(page, "/wirkung")
-    names = page.locator("#outcomes-goal-districts .ytick text").all_inner_texts()
-    box = page.locator("#outcomes-goal-districts-graph .bars .point path").nth(
-        names.index("Süd")).bounding_box()
+    # the bars in the order of the figure's data (the y axis is drawn reversed)
+    names = page.evaluate("() => document.querySelector("
+                          "'#outcomes-goal-districts-graph .js-plotly-plot').data[0].y")
+    bar = page.locator("#outcomes-goal-districts-graph .bars .point path").nth(names.index("Süd"))
+    bar.scroll_into_view_if_needed()
+    box = bar.bounding_box()
     page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
     page.wait_for_url(re.compile(r"/wirkung\?.*bezirk=SUED"))
     expect(page.locator("#outcomes-breadcrumb")).to_contain_text("Bezirk Süd")
