@@ -1021,7 +1021,8 @@ def _generate_persons(rng: random.Random, ctx: _People, first: int, count: int, 
                     inst = inst_pick[key].pick(rnd())
                     r = rnd()
                     if closed is None and until - referred < 45:
-                        outcome = "OFFEN" if r < 0.7 else "ANGENOMMEN"
+                        outcome = ("OFFEN" if r < 0.7 else "ANGENOMMEN" if r < 0.94
+                                   else "ABGELEHNT")
                     else:
                         acc, dec, pending = (_DECLINING_OUTCOME if inst == _DECLINING_INSTITUTION
                                              and ags in declining_ags else _REFERRAL_OUTCOME)

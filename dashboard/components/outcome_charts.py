@@ -50,6 +50,8 @@ FAILING_COLOUR = theme.CHANGE_DOWN
 GOAL_COLOUR = theme.CASES
 OTHER_COLOUR = theme.CASES_LIGHT
 ACCEPTED_COLOUR = theme.OKABE_ITO["sky_blue"]
+# An institution "fails" where its declined share is this much above that of all institutions.
+FAILING_MARGIN = 0.05
 BAR_HEIGHT = 44  # pixels per bar of a horizontal chart
 GRAIN_WORDS = {"month": "Monat", "quarter": "Quartal", "year": "Jahr"}
 
@@ -153,11 +155,16 @@ def needs_bars(rows: Sequence[dict], min_cell: int) -> dict:
     return fig
 
 
+def needs_by_duration(rows: Sequence[dict]) -> list[dict]:
+    """Slowest first; Handlungsfelder without a median last, in the programme's order."""
+    return sorted(rows, key=lambda r: (r["median_days_to_resolve"] is None,
+                                       -(r["median_days_to_resolve"] or 0),
+                                       NEED_ORDER.index(r["need"])))
+
+
 def resolve_days_bars(rows: Sequence[dict], min_cell: int) -> dict:
     """Median days from identified to resolved per Handlungsfeld, slowest first."""
-    ordered = sorted(rows, key=lambda r: (r["median_days_to_resolve"] is None,
-                                          -(r["median_days_to_resolve"] or 0),
-                                          NEED_ORDER.index(r["need"])))
+    ordered = needs_by_duration(rows)
     hidden = [r["resolved"] is None for r in ordered]
     texts = [fmt.suppressed(min_cell) if h else
              ("keine erledigt" if r["median_days_to_resolve"] is None else
@@ -219,6 +226,17 @@ def need_rows(rows: Sequence[dict]) -> list[dict]:
     return [{**r, "label": NEED_LABELS[r["need"]]} for r in needs_in_order(rows)]
 
 
+DURATION_COLUMNS = (
+    Column("label", "Handlungsfeld"),
+    Column("median_days_to_resolve", "Median Tage bis erledigt", "number", 1),
+    Column("resolved", "erledigt im Zeitraum", "count"),
+)
+
+
+def duration_rows(rows: Sequence[dict]) -> list[dict]:
+    return [{**r, "label": NEED_LABELS[r["need"]]} for r in needs_by_duration(rows)]
+
+
 # --- referrals -----------------------------------------------------------------------------------
 
 
@@ -253,7 +271,8 @@ def declined_bars(rows: Sequence[dict], min_cell: int) -> dict:
         values.append(None if share is None else share * 100)
         hidden.append(is_hidden)
         texts.append(_share_text(share, is_hidden, min_cell, "nichts entschieden"))
-        failing = share is not None and overall is not None and share > overall
+        failing = (share is not None and overall is not None
+                   and share >= overall + FAILING_MARGIN)
         colours.append(FAILING_COLOUR if failing else OTHER_COLOUR)
     fig = hbar([INSTITUTION_SHORT[r["institution"]] for r in ordered], values, texts,
                ids=[r["institution"] for r in ordered], colours=colours, hidden=hidden,
@@ -262,7 +281,7 @@ def declined_bars(rows: Sequence[dict], min_cell: int) -> dict:
         fig["layout"]["shapes"] = [{
             "type": "line", "xref": "x", "yref": "paper", "x0": overall * 100,
             "x1": overall * 100, "y0": 0, "y1": 1,
-            "line": {"color": theme.REFERENCE, "width": 2, "dash": "dash"}}]
+            "layer": "below", "line": {"color": theme.REFERENCE, "width": 2, "dash": "dash"}}]
         fig["layout"]["annotations"] = [{
             "text": f"alle: {fmt.percent(overall, 0)}", "x": overall * 100, "xref": "x",
             "y": 1, "yref": "paper", "yanchor": "bottom", "showarrow": False,
@@ -382,7 +401,6 @@ DISTRICT_REFERRAL_COLUMNS = (
     Column("referred", "Verweise", "count"),
     Column("accepted", "angenommen", "count"),
     Column("declined", "abgelehnt", "count"),
-    Column("pending", "offen", "count"),
     Column("declined_share", "abgelehnt (Anteil an entschiedenen)", "percent", 1),
 )
 

@@ -156,7 +156,7 @@ def _durations(needs, k):
         if all(r["resolved"] == 0 for r in needs):
             return None
         return oc.resolve_days_bars(needs, k), data_table(
-            "outcomes-duration-table", oc.NEED_COLUMNS, oc.need_rows(needs), min_cell=k,
+            "outcomes-duration-table", oc.DURATION_COLUMNS, oc.duration_rows(needs), min_cell=k,
             caption="Dauer bis zur Erledigung")
     return chart_section("outcomes-duration", "Tage bis zur Erledigung (Median)", build,
                          note="Über die im Zeitraum erledigten Bedarfslagen, vom Feststellen "
@@ -172,8 +172,8 @@ def _referrals(referrals, k):
             min_cell=k, caption="Verweise je Institution")
     return chart_section("outcomes-referrals", "Abgelehnte Verweise je Institution", build,
                          note="Anteil der abgelehnten an den entschiedenen Verweisen (angenommen "
-                              "oder abgelehnt); gestrichelt: alle Institutionen. Dunkel: über "
-                              "dem Durchschnitt.")
+                              "oder abgelehnt); gestrichelt: alle Institutionen. Dunkel: "
+                              "mindestens 5 Prozentpunkte darüber.")
 
 
 def _referral_districts(view):
