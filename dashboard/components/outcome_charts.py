@@ -52,6 +52,7 @@ OTHER_COLOUR = theme.CASES_LIGHT
 ACCEPTED_COLOUR = theme.OKABE_ITO["sky_blue"]
 # An institution "fails" where its declined share is this much above that of all institutions.
 FAILING_MARGIN = 0.05
+MATRIX_TOP = 0.5  # a declined share of a half or more is drawn darkest
 BAR_HEIGHT = 44  # pixels per bar of a horizontal chart
 GRAIN_WORDS = {"month": "Monat", "quarter": "Quartal", "year": "Jahr"}
 
@@ -358,10 +359,11 @@ def district_matrix(by_district: Sequence[dict], min_cell: int) -> dict:
         "y": [INSTITUTION_SHORT[c] for c in institutions], "text": text,
         "texttemplate": "%{text}", "customdata": custom,
         "textfont": {"size": theme.FONT_SIZE, "color": theme.TEXT},
-        # -0.1: hidden (grey); 0 … 1: white to the colour for "worse"
-        "colorscale": [[0, theme.SUPPRESSED_FILL], [0.09, theme.SUPPRESSED_FILL],
-                       [0.0909, "#FFFFFF"], [1, "#E8A77F"]],
-        "zmin": -0.1, "zmax": 1, "showscale": False, "xgap": 3, "ygap": 3,
+        # -0.1: hidden (grey); 0 … MATRIX_TOP: white to an orange in the hue of "worse" (black
+        # text stays readable on it); higher shares take the darkest colour
+        "colorscale": [[0, theme.SUPPRESSED_FILL], [0.16, theme.SUPPRESSED_FILL],
+                       [0.1667, "#FFFFFF"], [1, "#E0915E"]],
+        "zmin": -0.1, "zmax": MATRIX_TOP, "showscale": False, "xgap": 3, "ygap": 3,
         "hovertemplate": "%{y}, Bezirk %{x}: %{text} abgelehnt<extra></extra>",
     }
     return figure.new(
@@ -511,11 +513,19 @@ def bucket_label(key: str) -> str:
     return key
 
 
+def short_bucket_label(key: str) -> str:
+    """'2025-Q2' -> 'Q2/25' (for a small chart); months and years as bucket_label."""
+    if "-Q" in key:
+        year, quarter = key.split("-Q")
+        return f"Q{quarter}/{year[2:]}"
+    return bucket_label(key)
+
+
 def trend_lines(rows: Sequence[dict], min_cell: int, *, height: int = 380,
                 goal_only: bool = False) -> dict:
     """The goal share of closed cases and the accepted share of referrals per bucket, in %
-    (goal_only: the first alone, for the Überblick's small chart)."""
-    labels = [bucket_label(r["period"]) for r in rows]
+    (goal_only: the first alone with short labels, for the Überblick's small chart)."""
+    labels = [(short_bucket_label if goal_only else bucket_label)(r["period"]) for r in rows]
     series = (
         (GOAL_LABEL, "goal_share", "closed", GOAL_COLOUR, "solid"),
         ("Verweise angenommen", "accepted_share", "referred", ACCEPTED_COLOUR, "dash"),

@@ -180,7 +180,11 @@ def _link(view, path: str, label: str):
     href = view.href(path)
     if href is None:
         return None  # the page is not there (yet): no dead link
-    return dcc.Link(f"{label} →", href=href, className="kim-more-link")
+    # The heading names the theme: the link shows an arrow (four small charts share a row), its
+    # words are there for screen readers.
+    return dcc.Link([html.Span(f"Zur Seite {label} ", className="visually-hidden"),
+                     html.Span("→", **{"aria-hidden": "true"})],
+                    href=href, className="kim-more-link", title=f"Zur Seite {label}")
 
 
 def _caseload_chart(view):
@@ -211,6 +215,11 @@ def _budget_chart(view):
         if not b["modules"]:
             return None
         fig = charts.utilisation_by_module(b["modules"], height=charts.SMALL_HEIGHT)
+        # In a quarter of the row "Modul I" would be tilted and cut: "I", "II", "III", upright
+        # (the cards above name the modules in full).
+        for trace in fig["data"]:
+            trace["x"] = [label.removeprefix("Modul ") for label in trace["x"]]
+        fig["layout"]["xaxis"]["tickangle"] = 0
         parts = [f"Modul {m['module']} {fmt.percent(m['utilisation'])}" for m in b["modules"]]
         elapsed = fmt.percent(b["modules"][0]["elapsed_share"])
         return fig, _sentence(

@@ -142,9 +142,9 @@ def test_overview_fits_1280x720(watched, contrast):
                          " w: document.documentElement.scrollWidth})")
     assert size["h"] <= 720, size
     assert size["w"] <= 1280, size
-    # the eight headline cards and the three small charts are all there
-    assert page.locator(".kim-kpi").count() == 8
-    assert page.locator("#kim-page .js-plotly-plot").count() == 3
+    # the nine headline cards and the four small charts are all there
+    assert page.locator(".kim-kpi").count() == 9
+    assert page.locator("#kim-page .js-plotly-plot").count() == 4
 
 
 # Every visible text outside the charts, with its computed size (px).
