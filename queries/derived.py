@@ -238,8 +238,8 @@ def _fill_case_day(conn: Connection) -> None:
 
 
 def _fill_outcomes(conn: Connection) -> None:
-    """need_day, need_resolution_day and referral_day, from the raw definitions' row sources
-    (queries/outcomes.py), so the two paths count the same rows."""
+    """need_day, need_resolution_day, closure_day and referral_day, from the raw definitions'
+    row sources (queries/outcomes.py), so the two paths count the same rows."""
     from . import outcomes  # late: outcomes reads the derived tables it helps build
 
     one, zero = literal(1, Integer), literal(0, Integer)
@@ -262,6 +262,13 @@ def _fill_outcomes(conn: Connection) -> None:
                func.count())
         .where(needs.c.resolved_on.is_not(None))
         .group_by(needs.c.resolved_on, needs.c.district_id, needs.c.need, needs.c.days),
+    ))
+    closed = outcomes.closure_rows()
+    conn.execute(insert(schema.closure_day).from_select(
+        ["closed_on", "district_id", "close_reason", "days", "n"],
+        select(closed.c.closed_on, closed.c.district_id, closed.c.reason, closed.c.days,
+               func.count())
+        .group_by(closed.c.closed_on, closed.c.district_id, closed.c.reason, closed.c.days),
     ))
     refs = outcomes.referral_rows()
     conn.execute(insert(schema.referral_day).from_select(

@@ -17,10 +17,9 @@ How it is computed: the `*_counts` functions return the exact (unsuppressed) cou
 district and code, aggregated in the database; the public figure functions sum them over the
 districts asked for and suppress (Filter.suppress) at the end, so secondary suppression
 (queries/disclosure.py) can work on the same plain counts. Where they are fresh
-(queries/derived.py) needs and referrals are read from need_day, need_resolution_day and
-referral_day instead of joining every row to its case; `need_rows` / `referral_rows` below are
-the raw definitions that build them and answer otherwise. Closed cases are read from case_file
-through the covering index ix_case_file_closed_reason.
+(queries/derived.py) they are read from need_day, need_resolution_day, referral_day and
+closure_day instead of joining every row to its case; `need_rows`, `referral_rows` and
+`closure_rows` below are the raw definitions that build them and answer otherwise.
 
 Medians of an even number of values are the mean of the two middle ones; a share or a median
 whose count is suppressed is null (it would give the count back).
@@ -75,6 +74,22 @@ def referral_rows():
     return (
         select(m.c.district_id, r.c.institution, r.c.referred_on, r.c.outcome)
         .select_from(r.join(c, c.c.id == r.c.case_id).join(m, m.c.ags == c.c.municipality_ags))
+        .subquery()
+    )
+
+
+def closure_rows():
+    """Subquery: every closed case with its district, reason (NULL as SONSTIGE) and duration."""
+    c, m = schema.case_file, schema.municipality
+    return (
+        select(
+            m.c.district_id,
+            func.coalesce(c.c.close_reason, NULL_REASON).label("reason"),
+            c.c.closed_on,
+            days_between(c.c.closed_on, c.c.opened_on).label("days"),
+        )
+        .select_from(c.join(m, m.c.ags == c.c.municipality_ags))
+        .where(c.c.closed_on.is_not(None))
         .subquery()
     )
 
@@ -181,18 +196,22 @@ def closure_counts(conn: Connection, f: Filter, *, by_month: bool = False
                    ) -> dict[tuple, Histogram]:
     """(district, reason) -> {duration in days: cases} of the cases closed in the period
     (a NULL reason as SONSTIGE); with by_month the key is (district, reason, 'YYYY-MM')."""
-    c, m = schema.case_file, schema.municipality
-    reason = func.coalesce(c.c.close_reason, NULL_REASON)
-    keys = [m.c.district_id, reason] + ([month_key(c.c.closed_on)] if by_month else [])
-    days = days_between(c.c.closed_on, c.c.opened_on)
+    if derived.fresh(conn):
+        t = schema.closure_day.c
+        day, district, reason, days, n = (t.closed_on, t.district_id, t.close_reason, t.days,
+                                          func.sum(t.n))
+    else:
+        rows = closure_rows()
+        day, district, reason, days, n = (rows.c.closed_on, rows.c.district_id, rows.c.reason,
+                                          rows.c.days, func.count())
+    keys = [district, reason] + ([month_key(day)] if by_month else [])
     query = (
-        select(*keys, days, func.count())
-        .select_from(c.join(m, m.c.ags == c.c.municipality_ags))
-        .where(c.c.closed_on >= f.period_from, c.c.closed_on <= f.period_to)
+        select(*keys, days, n)
+        .where(day >= f.period_from, day <= f.period_to)
         .group_by(*keys, days)
     )
     out: dict[tuple, Histogram] = defaultdict(dict)
-    for *key, duration, n in conn.execute(_in_district(query, m.c.district_id, f)):
+    for *key, duration, n in conn.execute(_in_district(query, district, f)):
         histogram = out[tuple(key)]
         histogram[int(duration)] = histogram.get(int(duration), 0) + int(n)
     return dict(out)

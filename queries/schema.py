@@ -357,6 +357,19 @@ referral_day = Table(
     Index("ix_referral_day", "referred_on", "district_id", "institution", "outcome", "n"),
 )
 
+# Cases closed per day, district and reason (NULL as SONSTIGE) by duration in days
+# (closed_on - opened_on): closures, goal share and the median duration.
+closure_day = Table(
+    "closure_day",
+    metadata,
+    Column("closed_on", Date, nullable=False),
+    Column("district_id", ID, nullable=False),
+    Column("close_reason", String(16), nullable=False),
+    Column("days", Integer, nullable=False),
+    Column("n", Integer, nullable=False),
+    Index("ix_closure_day", "closed_on", "district_id", "close_reason", "days", "n"),
+)
+
 # Status transitions dated before the person's arrival_date (quality check), one row each.
 transition_before_arrival = Table(
     "transition_before_arrival",
@@ -392,6 +405,7 @@ DERIVED_TABLES: tuple[Table, ...] = (
     need_day,
     need_resolution_day,
     referral_day,
+    closure_day,
     transition_before_arrival,
     stale_candidate,
 )
