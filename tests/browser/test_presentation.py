@@ -95,8 +95,8 @@ def test_keys_step_through_the_pages_and_the_mode_survives(watched):
     # the navigation in the DOM is what the keys follow: the registry's order
     hrefs = page.eval_on_selector_all("#kim-nav a.kim-nav-link",
                                       "links => links.map(a => new URL(a.href).pathname)")
-    assert hrefs == SLIDES and len(SLIDES) == 5
-    forward = ["ArrowRight", "PageDown", "ArrowRight", "PageDown"]
+    assert hrefs == SLIDES and len(SLIDES) == 6
+    forward = ["ArrowRight", "PageDown", "ArrowRight", "PageDown", "ArrowRight"]
     for key, expected in zip(forward, SLIDES[1:], strict=True):
         page.keyboard.press(key)
         wait_for_path(page, expected)
@@ -107,7 +107,7 @@ def test_keys_step_through_the_pages_and_the_mode_survives(watched):
     page.keyboard.press("ArrowRight")
     page.wait_for_timeout(500)
     assert path_of(page) == SLIDES[-1]
-    backward = ["ArrowLeft", "PageUp", "ArrowLeft", "PageUp"]
+    backward = ["ArrowLeft", "PageUp", "ArrowLeft", "PageUp", "ArrowLeft"]
     for key, expected in zip(backward, list(reversed(SLIDES))[1:], strict=True):
         page.keyboard.press(key)
         wait_for_path(page, expected)
