@@ -14,18 +14,16 @@ the Lenkungsgruppe sees the whole page.
 from __future__ import annotations
 
 import dash_bootstrap_components as dbc
-from dash import Input, Output, State, html, no_update
+from dash import Input, Output, State, html
 
 from queries import outcomes
 
 from .. import format as fmt
-from .. import security, urlstate
 from ..components import outcome_charts as oc
 from ..components.breadcrumb import breadcrumb
 from ..components.section import chart_section
 from ..components.tables import data_table
-from ..data import DataUnavailable
-from .caseload import district_of_click
+from .caseload import district_of_click, district_search
 
 PATH = "/wirkung"
 TITLE = "Wirkung"
@@ -89,17 +87,7 @@ def register_callbacks(app, data) -> None:
     )
     def drill_down(goal_click, referral_click, search):
         district = district_of_click(goal_click) or district_of_click(referral_click)
-        if district is None:
-            return no_update
-        try:
-            known = {d["id"] for d in data.districts()}
-        except DataUnavailable:
-            return no_update
-        if district not in known:
-            return no_update
-        state = urlstate.parse(security.text_input(search), today=data.today(),
-                               min_cell=data.min_cell, districts=known)
-        return urlstate.search_for(state, district=district)
+        return district_search(data, district, search)
 
 
 def _district_name(view) -> str | None:
