@@ -41,7 +41,7 @@ sys.path.insert(0, str(ROOT))
 
 GUNICORN = str(ROOT / ".venv" / "bin" / "gunicorn")
 HOST = "127.0.0.1"  # never anything but loopback
-PAGES = ("/", "/fallzahlen", "/budget", "/statuswechsel", "/daten")
+PAGES = ("/", "/fallzahlen", "/budget", "/statuswechsel", "/wirkung", "/daten")
 DISTRICTS = (None, "NORD", "MITTE", "SUED")
 YEARS = (2022, 2023, 2024, 2025)
 MAX_REQUESTS_PER_USER = 20_000

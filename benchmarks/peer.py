@@ -23,6 +23,7 @@ from sqlalchemy import Connection, select
 from queries import budget as q_budget
 from queries import caseload as q_caseload
 from queries import codes, meta, schema
+from queries import outcomes as q_outcomes
 from queries import quality as q_quality
 from queries import transitions as q_transitions
 from queries.filters import Filter, months_between, shift_years
@@ -36,6 +37,8 @@ _DATE_COLUMNS = {
     "legal_sphere_episode": ("valid_from", "valid_to"),
     "ledger_entry": ("booked_on",),
     "person": ("arrival_date",),
+    "case_need": ("identified_on", "resolved_on"),
+    "referral": ("referred_on",),
 }
 
 
@@ -521,6 +524,157 @@ def sphere_gap_distribution(frames, f: Filter) -> list[dict]:
     return out
 
 
+# --- outcomes (Wirkung) --------------------------------------------------------------------
+
+def _with_case_district(frames, table: str) -> pd.DataFrame:
+    """Rows of `table` with the district of their case."""
+    cases = _cases_with_district(frames)[["id", "district_id"]]
+    return frames[table].merge(cases, left_on="case_id", right_on="id", how="inner")
+
+
+def _in_district(df: pd.DataFrame, f: Filter) -> pd.DataFrame:
+    return df if f.district is None else df[df["district_id"] == f.district]
+
+
+def _share(numerator: int, denominator: int):
+    return numerator / denominator if denominator else None
+
+
+def _median_days(days: pd.Series):
+    return float(days.median()) if len(days) else None
+
+
+def needs(frames, f: Filter) -> list[dict]:
+    df = _in_district(_with_case_district(frames, "case_need"), f)
+    start, end = _ts(f.period_from), _ts(f.period_to)
+    identified = df[df["identified_on"].between(start, end)].groupby("need").size()
+    done = df[df["resolved_on"].between(start, end)]
+    resolved = done.groupby("need").size()
+    days = (done["resolved_on"] - done["identified_on"]).dt.days
+    open_ = df[(df["identified_on"] <= end) & (df["resolved_on"].isna()
+                                              | (df["resolved_on"] > end))].groupby("need").size()
+    out = []
+    for code in q_outcomes.NEED_CODES:
+        n_resolved = f.suppress(int(resolved.get(code, 0)))
+        out.append({
+            "need": code,
+            "identified": f.suppress(int(identified.get(code, 0))),
+            "resolved": n_resolved,
+            "open": f.suppress(int(open_.get(code, 0))),
+            "median_days_to_resolve": (_median_days(days[done["need"] == code])
+                                       if n_resolved else None),
+        })
+    return out
+
+
+def _referral_list(f: Filter, df: pd.DataFrame) -> list[dict]:
+    out = []
+    for code in q_outcomes.INSTITUTION_CODES:
+        rows = df[df["institution"] == code]
+        referred = len(rows)
+        accepted = int((rows["outcome"] == "ANGENOMMEN").sum())
+        declined = int((rows["outcome"] == "ABGELEHNT").sum())
+        shown_a, shown_d = f.suppress(accepted), f.suppress(declined)
+        out.append({
+            "institution": code, "referred": f.suppress(referred), "accepted": shown_a,
+            "declined": shown_d, "pending": f.suppress(referred - accepted - declined),
+            "accepted_share": (_share(accepted, accepted + declined)
+                               if shown_a is not None and shown_d is not None else None),
+        })
+    return out
+
+
+def _referrals_in_period(frames, f: Filter) -> pd.DataFrame:
+    df = _in_district(_with_case_district(frames, "referral"), f)
+    return df[df["referred_on"].between(_ts(f.period_from), _ts(f.period_to))]
+
+
+def referrals(frames, f: Filter) -> list[dict]:
+    return _referral_list(f, _referrals_in_period(frames, f))
+
+
+def referrals_by_district(frames, f: Filter) -> list[dict]:
+    df = _referrals_in_period(frames, f)
+    return [{"id": d["id"], "name": d["name"],
+             "referrals": _referral_list(f, df[df["district_id"] == d["id"]])}
+            for d in districts(frames) if f.district is None or d["id"] == f.district]
+
+
+def _closed_in_period(frames, f: Filter) -> pd.DataFrame:
+    cases = _in_district(_cases_with_district(frames), f)
+    closed = cases[cases["closed_on"].between(_ts(f.period_from), _ts(f.period_to))]
+    return closed.assign(reason=closed["close_reason"].fillna(q_outcomes.NULL_REASON),
+                         days=(closed["closed_on"] - closed["opened_on"]).dt.days)
+
+
+def _closure_object(f: Filter, closed: pd.DataFrame) -> dict:
+    counts = closed.groupby("reason").size()
+    by_code = {code: int(counts.get(code, 0)) for code in q_outcomes.REASON_CODES}
+    total = len(closed)
+    shown_total = f.suppress(total)
+    goal_shown = shown_total is not None and all(
+        f.suppress(by_code[c]) is not None for c in q_outcomes.GOAL_REASONS)
+    return {
+        "total": shown_total,
+        "goal_share": (_share(sum(by_code[c] for c in q_outcomes.GOAL_REASONS), total)
+                       if goal_shown else None),
+        "median_duration_days": _median_days(closed["days"]) if shown_total else None,
+        "reasons": [{"reason": c, "count": f.suppress(by_code[c])}
+                    for c in q_outcomes.REASON_CODES],
+    }
+
+
+def closures(frames, f: Filter) -> dict:
+    return _closure_object(f, _closed_in_period(frames, f))
+
+
+def closures_by_district(frames, f: Filter) -> list[dict]:
+    closed = _closed_in_period(frames, f)
+    return [{"id": d["id"], "name": d["name"],
+             **_closure_object(f, closed[closed["district_id"] == d["id"]])}
+            for d in districts(frames) if f.district is None or d["id"] == f.district]
+
+
+def outcomes(frames, f: Filter) -> dict:
+    return {"needs": needs(frames, f), "referrals": referrals(frames, f),
+            "closures": closures(frames, f)}
+
+
+def _bucket(dates: pd.Series, grain: str) -> pd.Series:
+    if grain == "month":
+        return _month(dates)
+    if grain == "quarter":
+        return dates.dt.year.astype(str) + "-Q" + dates.dt.quarter.astype(str)
+    return dates.dt.year.astype(str)
+
+
+def trend(frames, f: Filter, grain: str = "quarter") -> list[dict]:
+    refs = _referrals_in_period(frames, f)
+    refs = refs.assign(bucket=_bucket(refs["referred_on"], grain))
+    closed = _closed_in_period(frames, f)
+    closed = closed.assign(bucket=_bucket(closed["closed_on"], grain))
+    out = []
+    for key in q_outcomes.buckets(f, grain):
+        r = refs[refs["bucket"] == key]
+        c = closed[closed["bucket"] == key]
+        accepted = int((r["outcome"] == "ANGENOMMEN").sum())
+        declined = int((r["outcome"] == "ABGELEHNT").sum())
+        goal = int(c["reason"].isin(q_outcomes.GOAL_REASONS).sum())
+        shown = {"accepted": f.suppress(accepted), "declined": f.suppress(declined),
+                 "closed": f.suppress(len(c)), "goal": f.suppress(goal)}
+        out.append({
+            "period": key, "referred": f.suppress(len(r)), "accepted": shown["accepted"],
+            "declined": shown["declined"],
+            "accepted_share": (_share(accepted, accepted + declined)
+                               if shown["accepted"] is not None and shown["declined"] is not None
+                               else None),
+            "closed": shown["closed"], "goal": shown["goal"],
+            "goal_share": (_share(goal, len(c)) if shown["closed"] is not None
+                           and shown["goal"] is not None else None),
+        })
+    return out
+
+
 # --- reference data -------------------------------------------------------------------------
 
 def districts(frames) -> list[dict]:
@@ -719,6 +873,13 @@ PEERS: dict[Callable, tuple[Callable, tuple[str, ...]]] = {
     q_transitions.sphere_changes: (sphere_changes, ("legal_sphere_episode", *_CASES)),
     q_transitions.sphere_gap_distribution: (
         sphere_gap_distribution, ("legal_sphere_episode", *_CASES)),
+    q_outcomes.needs: (needs, ("case_need", *_CASES)),
+    q_outcomes.referrals: (referrals, ("referral", *_CASES)),
+    q_outcomes.referrals_by_district: (referrals_by_district, ("referral", *_CASES)),
+    q_outcomes.closures: (closures, _CASES),
+    q_outcomes.closures_by_district: (closures_by_district, _CASES),
+    q_outcomes.outcomes: (outcomes, ("case_need", "referral", *_CASES)),
+    q_outcomes.trend: (trend, ("referral", *_CASES)),
     meta.districts: (districts, ("district",)),
     meta.municipalities: (municipalities, ("municipality",)),
     meta.data_as_of: (data_as_of, ("import_run",)),

@@ -78,7 +78,7 @@ CLOSE_REASONS: dict[str, str] = {
 }
 NEEDS: dict[str, str] = {
     "AUFENTHALT": "Aufenthalt",
-    "ORIENTIERUNG": "Orientierung",
+    "ORIENTIERUNG": "Erstorientierung",
     "SPRACHE": "Sprache",
     "ARBEIT": "Arbeit",
     "WOHNEN": "Wohnen",

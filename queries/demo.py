@@ -602,7 +602,31 @@ COHORTS: tuple[Cohort, ...] = (
 )
 _UKRAINE_FIRST_CASE = _o(2022, 3, 15)
 
-_CLOSE_REASONS = (("ZIEL", 44), ("UEBERGABE", 26), ("UMZUG", 11), ("ABBRUCH", 13), ("SONSTIGE", 6))
+# Why cases close, by the year they close: the share that reached their goals or was handed to a
+# regular service rises as the network of services grows (about 50 % in 2020 to 76 % in 2025);
+# moving away stays at 11 %. Later years keep the last row.
+_CLOSE_REASONS_BY_YEAR: dict[int, tuple[tuple[str, int], ...]] = {
+    2020: (("ZIEL", 30), ("UEBERGABE", 20), ("UMZUG", 11), ("ABBRUCH", 27), ("SONSTIGE", 12)),
+    2021: (("ZIEL", 34), ("UEBERGABE", 21), ("UMZUG", 11), ("ABBRUCH", 24), ("SONSTIGE", 10)),
+    2022: (("ZIEL", 38), ("UEBERGABE", 22), ("UMZUG", 11), ("ABBRUCH", 21), ("SONSTIGE", 8)),
+    2023: (("ZIEL", 42), ("UEBERGABE", 24), ("UMZUG", 11), ("ABBRUCH", 16), ("SONSTIGE", 7)),
+    2024: (("ZIEL", 45), ("UEBERGABE", 26), ("UMZUG", 11), ("ABBRUCH", 12), ("SONSTIGE", 6)),
+    2025: (("ZIEL", 48), ("UEBERGABE", 28), ("UMZUG", 11), ("ABBRUCH", 9), ("SONSTIGE", 4)),
+}
+# How fast a need is resolved once found: the uniform draw for the day it is resolved (between
+# identified and the case's end) is raised to this power, so below 1 it comes later. Work and
+# housing take longest (a job, a flat), first orientation and health care are quickest.
+_NEED_PACE: dict[str, float] = {
+    "AUFENTHALT": 1.0, "ORIENTIERUNG": 2.2, "SPRACHE": 1.2, "ARBEIT": 0.45, "WOHNEN": 0.5,
+    "BILDUNG": 1.1, "GESUNDHEIT": 1.6, "FAMILIE": 1.3,
+}
+# Referral outcomes (cumulative shares of one draw: accepted, then declined, then open; the rest
+# has no outcome recorded). In one Bezirk one institution declines far more often: the structural
+# problem the Lenkungsgruppe should find on the Wirkung page.
+_REFERRAL_OUTCOME = (0.68, 0.8, 0.88)
+_DECLINING_INSTITUTION = "JOBCENTER"
+_DECLINING_DISTRICT = "SUED"  # the last district where no district has this id
+_DECLINING_OUTCOME = (0.42, 0.8, 0.88)
 _P_RESOLVED = {"ZIEL": 0.9, "UEBERGABE": 0.75, "UMZUG": 0.3, "ABBRUCH": 0.15, "SONSTIGE": 0.4}
 _NEEDS = ("AUFENTHALT", "ORIENTIERUNG", "SPRACHE", "ARBEIT", "WOHNEN", "BILDUNG", "GESUNDHEIT",
           "FAMILIE")
@@ -899,7 +923,12 @@ def _generate_persons(rng: random.Random, ctx: _People, first: int, count: int, 
     ref_rows = rows["referral"]
     status_rows = rows["legal_status_episode"]
     sphere_rows = rows["legal_sphere_episode"]
-    close_pick = _Picker(_CLOSE_REASONS)
+    close_picks = {y: _Picker(v) for y, v in _CLOSE_REASONS_BY_YEAR.items()}
+    last_close_year = max(close_picks)
+    ids = [d for d, _name in DISTRICTS]
+    declining = (ids.index(_DECLINING_DISTRICT) if _DECLINING_DISTRICT in ids
+                 else len(ctx.municipalities) - 1)
+    declining_ags = frozenset(ctx.municipalities[declining].items)
     inst_pick = {k: _Picker(v) for k, v in _INSTITUTIONS.items()}
     cit_pick = {c.name: _Picker(c.citizenships) for c in COHORTS}
     ndays = len(ctx.day_cum)
@@ -969,7 +998,9 @@ def _generate_persons(rng: random.Random, ctx: _People, first: int, count: int, 
                 if closed > until:
                     closed = None
                 else:
-                    reason = close_pick.pick(rnd())
+                    close_year = min(max(date.fromordinal(closed).year, min(close_picks)),
+                                     last_close_year)
+                    reason = close_picks[close_year].pick(rnd())
                 staff_id = None
                 if rnd() >= 0.015:  # a few cases wait for a case manager to be assigned
                     ref = closed if closed is not None else until
@@ -1001,8 +1032,8 @@ def _generate_persons(rng: random.Random, ctx: _People, first: int, count: int, 
                 6.0 if st in _PREKAER or st in ("AE_104C", "AE_24") else 1.5,  # AUFENTHALT
                 5.0 if recent < 365 else 1.0,  # ORIENTIERUNG
                 5.0 if recent < 3 * 365 else 2.0,  # SPRACHE
-                5.0 if 18 <= age_now <= 62 else 0.5,  # ARBEIT
-                2.5,  # WOHNEN
+                9.0 if 18 <= age_now <= 62 else 0.5,  # ARBEIT
+                7.0,  # WOHNEN
                 5.0 if age_now < 27 else 1.0,  # BILDUNG
                 3.0 if age_now > 55 else 1.5,  # GESUNDHEIT
                 3.0 if cohort.name == "familie" else 1.5,  # FAMILIE
@@ -1016,11 +1047,12 @@ def _generate_persons(rng: random.Random, ctx: _People, first: int, count: int, 
                 need = _NEEDS[i]
                 ident = o if rank == 0 else o + int(rnd() ** 2 * min(120, span))
                 resolved = None
+                pace = _NEED_PACE[need]
                 if closed is not None:
                     if rnd() < _P_RESOLVED[reason]:
-                        resolved = ident + int(rnd() * (closed - ident + 1))
+                        resolved = ident + int(rnd() ** pace * (closed - ident + 1))
                 elif until - ident > 30 and rnd() < 0.4:
-                    resolved = ident + 30 + int(rnd() * (until - ident - 30 + 1))
+                    resolved = ident + 30 + int(rnd() ** pace * (until - ident - 30 + 1))
                 need_rows.append((cid, need, D[ident], D[resolved] if resolved else None))
                 n_ref = 0 if rnd() < 0.3 else 1 if rnd() < 0.7 else 2
                 if n_ref:
@@ -1032,10 +1064,13 @@ def _generate_persons(rng: random.Random, ctx: _People, first: int, count: int, 
                     inst = inst_pick[key].pick(rnd())
                     r = rnd()
                     if closed is None and until - referred < 45:
-                        outcome = "OFFEN" if r < 0.7 else "ANGENOMMEN"
+                        outcome = ("OFFEN" if r < 0.7 else "ANGENOMMEN" if r < 0.94
+                                   else "ABGELEHNT")
                     else:
-                        outcome = ("ANGENOMMEN" if r < 0.68 else "ABGELEHNT" if r < 0.8 else
-                                   "OFFEN" if r < 0.88 else None)
+                        acc, dec, pending = (_DECLINING_OUTCOME if inst == _DECLINING_INSTITUTION
+                                             and ags in declining_ags else _REFERRAL_OUTCOME)
+                        outcome = ("ANGENOMMEN" if r < acc else "ABGELEHNT" if r < dec else
+                                   "OFFEN" if r < pending else None)
                     ref_rows.append((cid, inst, D[referred], outcome))
 
         # status and sphere are recorded while the KIM team is in contact: after the last case

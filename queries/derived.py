@@ -38,7 +38,7 @@ from .events import case_spans, episode_events, now
 from .sqlfuncs import month_start
 
 # Raise when what the derived tables hold (or how) changes: older ones are then rebuilt.
-DERIVATION = 2
+DERIVATION = 3
 
 _temp = MetaData()
 _span = Table(
@@ -138,6 +138,7 @@ def _rebuild(conn: Connection, run_id: int) -> None:
 
     _fill_counts(conn)
     _fill_case_day(conn)
+    _fill_outcomes(conn)
 
     # Attribution spans of every case, indexed by person: one lookup per event.
     _temp.create_all(conn, tables=_TEMP_TABLES, checkfirst=False)
@@ -243,6 +244,48 @@ def _fill_case_day(conn: Connection) -> None:
         ["month_start", "municipality_ags", "staff_id", "opened", "closed"],
         select(m.month_start, m.municipality_ags, m.staff_id, func.sum(m.opened),
                func.sum(m.closed)).group_by(m.month_start, m.municipality_ags, m.staff_id),
+    ))
+
+
+def _fill_outcomes(conn: Connection) -> None:
+    """need_day, need_resolution_day, closure_day and referral_day, from the raw definitions'
+    row sources (queries/outcomes.py), so the two paths count the same rows."""
+    from . import outcomes  # late: outcomes reads the derived tables it helps build
+
+    one, zero = literal(1, Integer), literal(0, Integer)
+    needs = outcomes.need_rows()
+    ev = union_all(
+        select(needs.c.identified_on.label("day"), needs.c.district_id, needs.c.need,
+               one.label("identified"), zero.label("resolved")),
+        select(needs.c.resolved_on.label("day"), needs.c.district_id, needs.c.need,
+               zero.label("identified"), one.label("resolved"))
+        .where(needs.c.resolved_on.is_not(None)),
+    ).subquery()
+    conn.execute(insert(schema.need_day).from_select(
+        ["day", "district_id", "need", "identified", "resolved"],
+        select(ev.c.day, ev.c.district_id, ev.c.need, func.sum(ev.c.identified),
+               func.sum(ev.c.resolved)).group_by(ev.c.day, ev.c.district_id, ev.c.need),
+    ))
+    conn.execute(insert(schema.need_resolution_day).from_select(
+        ["resolved_on", "district_id", "need", "days", "n"],
+        select(needs.c.resolved_on, needs.c.district_id, needs.c.need, needs.c.days,
+               func.count())
+        .where(needs.c.resolved_on.is_not(None))
+        .group_by(needs.c.resolved_on, needs.c.district_id, needs.c.need, needs.c.days),
+    ))
+    closed = outcomes.closure_rows()
+    conn.execute(insert(schema.closure_day).from_select(
+        ["closed_on", "district_id", "close_reason", "days", "n"],
+        select(closed.c.closed_on, closed.c.district_id, closed.c.reason, closed.c.days,
+               func.count())
+        .group_by(closed.c.closed_on, closed.c.district_id, closed.c.reason, closed.c.days),
+    ))
+    refs = outcomes.referral_rows()
+    conn.execute(insert(schema.referral_day).from_select(
+        ["referred_on", "district_id", "institution", "outcome", "n"],
+        select(refs.c.referred_on, refs.c.district_id, refs.c.institution, refs.c.outcome,
+               func.count())
+        .group_by(refs.c.referred_on, refs.c.district_id, refs.c.institution, refs.c.outcome),
     ))
 
 

@@ -15,11 +15,13 @@ user can filter by the first and third column and never has to unfold nested lis
     caseload.districts.municipalities,NORD/05558012,per_1000,3.4054054054054053
     budget.modules.categories,II/PERSONAL,spent_cents,16500000
     transitions.flows,DULDUNG->AE_25B,count,12
+    outcomes.referrals,JOBCENTER,accepted_share,0.62
 
 - `section` is the path of JSON keys to the object the line comes from ("report" for the
   top-level values);
 - `key` identifies the list entry: the values of its identifying field (district id, AGS,
-  module, category, month, bucket, staff id, or "FROM->TO" for a flow), joined by "/" from the
+  module, category, month, bucket, staff id, need,
+  institution, close reason, or "FROM->TO" for a flow), joined by "/" from the
   outer list to the inner one; empty for objects that are not in a list;
 - `metric` is the JSON key of the value, `value` the value itself.
 Canonical CSV as everywhere in KIM-Cockpit: UTF-8, comma-separated, "." as decimal mark, ISO
@@ -37,6 +39,7 @@ from sqlalchemy import Connection
 
 from . import budget as budget_figures
 from . import caseload as caseload_figures
+from . import outcomes as outcome_figures
 from . import territory as territory_data
 from . import transitions as transition_figures
 from .filters import Filter
@@ -46,7 +49,8 @@ __all__ = ["build_report", "report_csv", "district_exists"]
 
 CSV_HEADER = ("section", "key", "metric", "value")
 # Fields that name a list entry, in the order they are looked for.
-IDENTITY_FIELDS = ("id", "ags", "staff_id", "module", "category", "month", "bucket")
+IDENTITY_FIELDS = ("id", "ags", "staff_id", "module", "category", "month", "bucket", "need",
+                   "institution", "reason")
 
 
 def build_report(conn: Connection, f: Filter) -> dict:
@@ -63,6 +67,7 @@ def build_report(conn: Connection, f: Filter) -> dict:
         "caseload": caseload_figures.caseload(conn, f),
         "budget": budget_figures.budget(conn, f),
         "transitions": transition_figures.transitions(conn, f),
+        "outcomes": outcome_figures.outcomes(conn, f),
     }
 
 

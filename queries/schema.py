@@ -133,6 +133,9 @@ case_file = Table(
     Index("ix_case_file_staff", "staff_id"),
     # Cases of given case managers that are active on a day, without reading the table rows.
     Index("ix_case_file_staff_dates", "staff_id", "opened_on", "closed_on", "id"),
+    # Closed cases of a period by reason and duration (Wirkung), read from the index alone.
+    Index("ix_case_file_closed_reason", "closed_on", "close_reason", "opened_on",
+          "municipality_ags"),
 )
 
 case_need = Table(
@@ -145,6 +148,9 @@ case_need = Table(
     PrimaryKeyConstraint("case_id", "need", "identified_on", name="pk_case_need"),
     _in("need", codes.NEEDS),
     CheckConstraint("resolved_on IS NULL OR resolved_on >= identified_on", name="ck_need_dates"),
+    # The raw definitions of the Wirkung figures (queries/outcomes.py) select by these dates.
+    Index("ix_case_need_identified", "identified_on", "need", "case_id"),
+    Index("ix_case_need_resolved", "resolved_on", "need", "identified_on", "case_id"),
 )
 
 referral = Table(
@@ -156,6 +162,7 @@ referral = Table(
     Column("outcome", String(16), nullable=True),
     _in("institution", codes.INSTITUTIONS),
     _in("outcome", codes.REFERRAL_OUTCOMES, nullable=True),
+    Index("ix_referral_referred", "referred_on", "institution", "outcome", "case_id"),
 )
 
 legal_status_episode = Table(
@@ -331,6 +338,58 @@ sphere_change_day = Table(
           "gap_days", "n"),
 )
 
+# Needs (case_need) per day, district of the case and need code: identified = needs identified
+# that day, resolved = needs resolved that day. open(D) = sum(identified, day <= D) -
+# sum(resolved, day <= D) (a need is resolved on or after it was identified).
+need_day = Table(
+    "need_day",
+    metadata,
+    Column("day", Date, nullable=False),
+    Column("district_id", ID, nullable=False),
+    Column("need", String(16), nullable=False),
+    Column("identified", Integer, nullable=False),
+    Column("resolved", Integer, nullable=False),
+    Index("ix_need_day", "day", "district_id", "need", "identified", "resolved"),
+)
+
+# Needs resolved per day, district and need by days taken (resolved_on - identified_on): the
+# distribution the median days to resolve is read from.
+need_resolution_day = Table(
+    "need_resolution_day",
+    metadata,
+    Column("resolved_on", Date, nullable=False),
+    Column("district_id", ID, nullable=False),
+    Column("need", String(16), nullable=False),
+    Column("days", Integer, nullable=False),
+    Column("n", Integer, nullable=False),
+    Index("ix_need_resolution_day", "resolved_on", "district_id", "need", "days", "n"),
+)
+
+# Referral rows per day, district of the case, institution and outcome (NULL kept as NULL).
+referral_day = Table(
+    "referral_day",
+    metadata,
+    Column("referred_on", Date, nullable=False),
+    Column("district_id", ID, nullable=False),
+    Column("institution", String(16), nullable=False),
+    Column("outcome", String(16), nullable=True),
+    Column("n", Integer, nullable=False),
+    Index("ix_referral_day", "referred_on", "district_id", "institution", "outcome", "n"),
+)
+
+# Cases closed per day, district and reason (NULL as SONSTIGE) by duration in days
+# (closed_on - opened_on): closures, goal share and the median duration.
+closure_day = Table(
+    "closure_day",
+    metadata,
+    Column("closed_on", Date, nullable=False),
+    Column("district_id", ID, nullable=False),
+    Column("close_reason", String(16), nullable=False),
+    Column("days", Integer, nullable=False),
+    Column("n", Integer, nullable=False),
+    Index("ix_closure_day", "closed_on", "district_id", "close_reason", "days", "n"),
+)
+
 # Status transitions dated before the person's arrival_date (quality check), one row each.
 transition_before_arrival = Table(
     "transition_before_arrival",
@@ -363,6 +422,10 @@ DERIVED_TABLES: tuple[Table, ...] = (
     case_month,
     status_transition_day,
     sphere_change_day,
+    need_day,
+    need_resolution_day,
+    referral_day,
+    closure_day,
     transition_before_arrival,
     stale_candidate,
 )

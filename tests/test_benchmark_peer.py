@@ -19,7 +19,7 @@ import pytest
 from sqlalchemy import Date, insert, select
 
 from benchmarks import peer
-from queries import budget, caseload, derived, meta, quality, runs, schema, transitions
+from queries import budget, caseload, derived, meta, outcomes, quality, runs, schema, transitions
 from queries.filters import Filter
 from tests.conftest import make_demo_db
 from tests.test_quality import AS_OF as QUALITY_AS_OF
@@ -44,6 +44,12 @@ FIGURES = [
     transitions.transitions_monthly_by_kind,
     transitions.sphere_changes,
     transitions.sphere_gap_distribution,
+    outcomes.needs,
+    outcomes.referrals,
+    outcomes.referrals_by_district,
+    outcomes.closures,
+    outcomes.closures_by_district,
+    outcomes.outcomes,
 ]
 
 
@@ -81,6 +87,10 @@ def test_peer_equals_queries_on_demo(demo_url):
                     expected, got = _both(conn, caseload.caseload_by_staff, f, district, ags)
                     assert got == expected, ("caseload_by_staff", f, ags)
                     nonzero += any(r["active"] for r in expected)
+                for grain in ("month", "quarter", "year"):
+                    expected, got = _both(conn, outcomes.trend, f, grain)
+                    assert got == expected, ("trend", grain, f)
+                nonzero += bool(outcomes.closures(conn, f)["total"])
                 full = transitions.transitions(conn, f)
                 nonzero += bool(full["total"]) + bool(full["sphere_changes"]["total"])
         for fn in (meta.districts, meta.municipalities, meta.data_as_of, meta.kreis_name):

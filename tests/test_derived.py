@@ -18,9 +18,22 @@ from datetime import date, datetime, timedelta
 import pytest
 from sqlalchemy import insert, select
 
-from queries import caseload, db, demo, derived, importer, meta, quality, runs, schema, transitions
+from queries import (
+    caseload,
+    db,
+    demo,
+    derived,
+    importer,
+    meta,
+    outcomes,
+    quality,
+    runs,
+    schema,
+    transitions,
+)
 from queries.filters import Filter
 from tests.test_caseload import fixture_engine  # noqa: F401 - pytest fixture
+from tests.test_outcomes import load as load_outcomes
 from tests.test_quality import fixture_db  # noqa: F401 - pytest fixture
 from tests.test_transitions import histories  # noqa: F401 - pytest fixture
 
@@ -42,6 +55,9 @@ def _figures(conn, f: Filter, districts: list[str]) -> dict:
         "gaps": transitions.sphere_gap_distribution(conn, f),
         "quality": quality.quality_warnings(conn, f.as_of),
         "counts": meta.table_counts(conn),
+        "outcomes": outcomes.outcomes(conn, f),
+        "referrals_by_district": outcomes.referrals_by_district(conn, f),
+        "outcome_trend": outcomes.trend(conn, f, "month"),
     }
 
 
@@ -69,6 +85,8 @@ def _data_dates(engine) -> list[date]:
     with engine.connect() as conn:
         for table, cols in (
             (schema.case_file, ("opened_on", "closed_on")),
+            (schema.case_need, ("identified_on", "resolved_on")),
+            (schema.referral, ("referred_on",)),
             (schema.legal_status_episode, ("valid_from", "valid_to")),
             (schema.legal_sphere_episode, ("valid_from", "valid_to")),
         ):
@@ -103,6 +121,12 @@ def test_caseload_fixture(fixture_engine, monkeypatch):  # noqa: F811
     _record_ok_run(fixture_engine)
     filters = _boundary_filters(fixture_engine)
     assert _assert_derived_equals_raw(fixture_engine, monkeypatch, filters) > 100
+
+
+def test_outcomes_fixture(engine, monkeypatch):
+    load_outcomes(engine)
+    _record_ok_run(engine)
+    assert _assert_derived_equals_raw(engine, monkeypatch, _boundary_filters(engine)) > 100
 
 
 def test_quality_fixture(fixture_db, monkeypatch):  # noqa: F811

@@ -353,6 +353,7 @@ VIEWS = {
     "/fallzahlen?bezirk=NORD": ("fallzahlen", ""),
     "/budget": ("budget", ""),
     "/statuswechsel": ("statuswechsel", ""),
+    "/wirkung": ("wirkung", ""),
     "/daten": ("daten", ""),
 }
 

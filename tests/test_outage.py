@@ -34,7 +34,7 @@ TODAY = date(2025, 11, 15)
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 PG_BIN = os.environ.get("KIM_TEST_PG_BIN", "/usr/lib/postgresql/15/bin")
 BANNER = "Keine Verbindung zur Datenbank."
-PAGES = ("/", "/fallzahlen", "/budget", "/statuswechsel", "/daten")
+PAGES = ("/", "/fallzahlen", "/budget", "/statuswechsel", "/wirkung", "/daten")
 
 
 def _unavailable(message: str):

@@ -64,7 +64,7 @@ def test_build_report_shape_and_values(engine, monkeypatch):
         assert data["transitions"] == transitions.transitions(conn, f)
     assert list(data) == [
         "as_of", "period", "district", "data_as_of", "territory", "kreis", "min_cell",
-        "caseload", "budget", "transitions",
+        "caseload", "budget", "transitions", "outcomes",
     ]
     assert data["territory"] is None  # no territory row in this fixture
     assert data["as_of"] == "2025-06-15"

@@ -67,15 +67,16 @@ def test_report_on_a_paper_fixture(engine, db_url):
     assert g.responsive is False  # dcc.Graph: overrides config.responsive and layout.autosize
     assert checked(g.figure).layout.width == round(report_print.FULL_WIDTH / report_print.ZOOM)
     assert g.style["zoom"] == report_print.ZOOM
-    # three themes, in order, each its own sheet
+    # four themes, in order, each its own sheet
     themes = [c.id for c in page.children if getattr(c, "id", "").startswith("report-")]
-    assert themes == ["report-title", "report-caseload", "report-budget", "report-transitions"]
+    assert themes == ["report-title", "report-caseload", "report-budget", "report-transitions",
+                      "report-outcomes"]
     # never a case manager, whatever the role (here: outside a request, the operator's)
     assert "S1" not in text_of(page) and find(page, "caseload-staff") is None
     # not in the navigation
     assert "/bericht" not in str(out["nav"])
     assert [link.children for link in out["nav"]] == [
-        "Überblick", "Fallzahlen", "Mittelabfluss", "Statuswechsel", "Datenstand"]
+        "Überblick", "Fallzahlen", "Mittelabfluss", "Statuswechsel", "Wirkung", "Datenstand"]
 
 
 def test_report_for_a_bezirk_shows_its_gemeinden(engine, db_url):

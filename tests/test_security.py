@@ -330,7 +330,7 @@ def test_koordination_drills_down_and_sees_datenstand(basic_server):
 @pytest.mark.parametrize("user", list(USERS))
 def test_every_role_sees_the_aggregate_pages(basic_server, user):
     s = session_for(user)
-    for path in ("/", "/fallzahlen", "/budget", "/statuswechsel"):
+    for path in ("/", "/fallzahlen", "/budget", "/statuswechsel", "/wirkung"):
         r = route(s, basic_server, path)
         assert r.status_code == 200
         assert NO_PERMISSION_TEXT not in page_of(r)
@@ -495,8 +495,9 @@ def test_unexpected_error_and_database_outage_on_plain_routes(demo_db):
 
 
 def test_datenstand_lists_pseudonyms_only_for_verwaltung(demo_db, basic_server):
-    """The demo has open cases without a case manager; their case pseudonyms appear on /daten
-    for verwaltung, not for koordination (lenkungsgruppe does not get the page at all)."""
+    """The demo has data-quality warnings about cases or persons (e.g. open cases without a case
+    manager); their pseudonyms appear on /daten for verwaltung, not for koordination
+    (lenkungsgruppe does not get the page at all)."""
     from queries import db as queries_db
     from queries import quality
 
@@ -504,7 +505,8 @@ def test_datenstand_lists_pseudonyms_only_for_verwaltung(demo_db, basic_server):
     with engine.connect() as conn:  # the page's Stichtag: the default period's end, TODAY
         warnings = quality.quality_warnings(conn, TODAY)
     engine.dispose()
-    case_warning = next(w for w in warnings if w["subject"] == "case" and w["count"])
+    case_warning = next(w for w in warnings
+                        if w["subject"] in ("case", "person") and w["count"] and w["examples"])
     example = case_warning["examples"][0]
     vw = page_of(route(session_for("vw"), basic_server, "/daten"))
     ko = page_of(route(session_for("ko"), basic_server, "/daten"))

@@ -42,6 +42,7 @@ POLARITY = {
     "bleiberecht": UP_BETTER,
     "einbuergerungen": UP_BETTER,
     "utilisation": UP_BETTER,
+    "goal_share": UP_BETTER,  # more closed cases reached their goal or a regular service
 }
 
 MINUS = "\u2212"

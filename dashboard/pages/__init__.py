@@ -22,13 +22,14 @@ To add a page: write the module, then add it to PAGES below at its place in the 
 
 from __future__ import annotations
 
-from . import budget, caseload, data_status, overview, report_print, transitions
+from . import budget, caseload, data_status, outcomes, overview, report_print, transitions
 
 PAGES = (
     overview,
     caseload,
     budget,
     transitions,
+    outcomes,
     data_status,
     report_print,  # IN_NAV = False
 )

@@ -166,16 +166,7 @@ def register_callbacks(app, data) -> None:
         prevent_initial_call=True,
     )
     def drill_down(click, search):
-        district = district_of_click(click)
-        if district is None:
-            return no_update
-        try:
-            known = {d["id"] for d in data.districts()}
-        except DataUnavailable:
-            return no_update
-        if district not in known:
-            return no_update
-        return urlstate.search_for(urlstate.read(data, PATH, search), district=district)
+        return district_search(data, district_of_click(click), search)
 
     @app.callback(
         Output("url", "search", allow_duplicate=True),
@@ -197,6 +188,20 @@ def register_callbacks(app, data) -> None:
         # From the Kreis level the click goes two levels down: the Gemeinde's Bezirk comes along.
         return urlstate.search_for(urlstate.read(data, PATH, search),
                                    district=municipalities[ags], municipality=ags)
+
+
+def district_search(data, district: str | None, search: str | None):
+    """The URL's query string with `district` chosen (a drill-down click), or no_update when it
+    is no known district (clickData can be forged) or the database cannot say."""
+    if district is None:
+        return no_update
+    try:
+        known = {d["id"] for d in data.districts()}
+    except DataUnavailable:
+        return no_update
+    if district not in known:
+        return no_update
+    return urlstate.search_for(urlstate.read(data, PATH, search), district=district)
 
 
 def district_of_click(click: dict | None) -> str | None:

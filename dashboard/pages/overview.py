@@ -12,11 +12,12 @@ import logging
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
-from queries import budget, caseload, filters, transitions
+from queries import budget, caseload, filters, outcomes, transitions
 
 from .. import format as fmt
 from .. import theme
 from ..components import budget_charts, charts, kpi
+from ..components import outcome_charts as oc
 from ..components.tables import Column
 from ..sections import Section, draw, failure
 
@@ -29,6 +30,7 @@ NAV_LABEL = "Überblick"
 CASELOAD_PATH = "/fallzahlen"
 BUDGET_PATH = "/budget"
 TRANSITIONS_PATH = "/statuswechsel"
+OUTCOMES_PATH = "/wirkung"
 # The tables behind the small charts: not shown (the sentence and the theme's page carry the
 # numbers), only downloaded (components/section.py).
 CASELOAD_COLUMNS = (Column("month", "Monat", "month"),
@@ -54,9 +56,10 @@ def layout(view) -> html.Div:
             headline_cards(view),
             dbc.Row(
                 [
-                    dbc.Col(_small(CASELOAD, view, CASELOAD_PATH), lg=4),
-                    dbc.Col(_small(BUDGET, view, BUDGET_PATH), lg=4),
-                    dbc.Col(_small(TRANSITIONS, view, TRANSITIONS_PATH), lg=4),
+                    dbc.Col(_small(CASELOAD, view, CASELOAD_PATH), lg=3),
+                    dbc.Col(_small(BUDGET, view, BUDGET_PATH), lg=3),
+                    dbc.Col(_small(TRANSITIONS, view, TRANSITIONS_PATH), lg=3),
+                    dbc.Col(_small(OUTCOMES, view, OUTCOMES_PATH), lg=3),
                 ],
                 className="g-3 mt-1",
             ),
@@ -166,20 +169,38 @@ def _cards(view) -> dbc.Row:
             ))
         return cards
 
+    def outcome_cards():
+        now = data.call(outcomes.closures, f)
+        before = None if prev is None else data.call(outcomes.closures, prev)
+        return [kpi.kpi_card(
+            oc.GOAL_LABEL, fmt.percent(now["goal_share"]),
+            compare(now, before, "goal_share", "goal_share", decimals=1, points=True),
+            card_id="kpi-goal",
+            detail=f"der {fmt.count(now['total'], k)} im Zeitraum abgeschlossenen Fälle",
+            accent=oc.GOAL_COLOUR,
+        )]
+
     cards = (
         _guard(caseload_cards, "caseload")
         + _guard(transition_cards, "transitions")
+        + _guard(outcome_cards, "outcomes")
         + _guard(budget_cards, "budget")
     )
-    return dbc.Row([c if isinstance(c, dbc.Col) else dbc.Col(c, xs=12, sm=6, lg=3)
-                    for c in cards], className="g-3 kim-cards")
+    # Five cards a row on a wide screen (row-cols-lg-5): nine cards in two rows, so the
+    # Überblick still fits a 1280×720 projector.
+    return dbc.Row([c if isinstance(c, dbc.Col) else dbc.Col(c, xs=12, sm=6)
+                    for c in cards], className="g-3 kim-cards row-cols-lg-5")
 
 
 def _link(view, path: str, label: str):
     href = view.href(path)
     if href is None:
         return None  # the page is not there (yet): no dead link
-    return dcc.Link(f"{label} →", href=href, className="kim-more-link")
+    # The heading names the theme: the link shows an arrow (four small charts share a row), its
+    # words are there for screen readers.
+    return dcc.Link([html.Span(f"Zur Seite {label} ", className="visually-hidden"),
+                     html.Span("→", **{"aria-hidden": "true"})],
+                    href=href, className="kim-more-link", title=f"Zur Seite {label}")
 
 
 # --- the small charts (dashboard/sections.py): a sentence under each, the table downloads --
@@ -205,6 +226,16 @@ def _transitions_sentence(total: dict, view) -> str:
             f"{fmt.count(total['einbuergerungen'], k)} Einbürgerungen.")
 
 
+def _budget_figure(b: dict, _view) -> dict:
+    fig = charts.utilisation_by_module(b["modules"], height=charts.SMALL_HEIGHT)
+    # In a quarter of the row "Modul I" would be tilted and cut: "I", "II", "III", upright
+    # (the cards above name the modules in full).
+    for trace in fig["data"]:
+        trace["x"] = [label.removeprefix("Modul ") for label in trace["x"]]
+    fig["layout"]["xaxis"]["tickangle"] = 0
+    return fig
+
+
 CASELOAD = Section(
     id="overview-caseload", page=PATH, permission="aggregates", title="Fallzahlen",
     caption="Aktive Fälle am Monatsende",
@@ -220,8 +251,7 @@ BUDGET = Section(
     query=lambda view: view.data.call(budget.budget, view.filter),
     columns=budget_charts.MODULE_COLUMNS, rows=lambda b, _view: budget_charts.module_rows(b),
     has_data=lambda b: bool(b["modules"]), sentence=_budget_sentence,
-    figure=lambda b, _view: charts.utilisation_by_module(b["modules"],
-                                                         height=charts.SMALL_HEIGHT),
+    figure=_budget_figure,
 )
 TRANSITIONS = Section(
     id="overview-transitions", page=PATH, permission="aggregates", title="Statuswechsel",
@@ -233,7 +263,30 @@ TRANSITIONS = Section(
                                                           height=charts.SMALL_HEIGHT,
                                                           max_labelled=SMALL_LABELLED_BARS),
 )
-SECTIONS = (CASELOAD, BUDGET, TRANSITIONS)
+
+
+def _grain(view) -> str:
+    return oc.grain_for(view.filter.period_from, view.filter.period_to)
+
+
+def _outcomes_source(view) -> dict:
+    f = view.filter
+    grain = _grain(view)
+    return {"grain": grain, "trend": view.data.call(outcomes.trend, f, grain),
+            "closures": view.data.call(outcomes.closures, f)}
+
+
+OUTCOMES = Section(
+    id="overview-outcomes", page=PATH, permission="aggregates", title="Wirkung",
+    caption=lambda view: f"Entwicklung je {oc.GRAIN_WORDS[_grain(view)]}",
+    query=_outcomes_source, columns=oc.TREND_COLUMNS,
+    rows=lambda src, _view: oc.trend_rows(src["trend"]),
+    has_data=lambda src: bool(src["trend"]) and src["closures"]["total"] != 0,
+    sentence=lambda src, view: oc.closure_sentence(src["closures"], view.min_cell),
+    figure=lambda src, view: oc.trend_lines(src["trend"], view.min_cell,
+                                            height=charts.SMALL_HEIGHT, goal_only=True),
+)
+SECTIONS = (CASELOAD, BUDGET, TRANSITIONS, OUTCOMES)
 
 
 def _small(section, view, path: str):

@@ -1,6 +1,6 @@
 """Bericht (/bericht): the report for the Kreistag and the Lenkungsgruppe, laid out for printing on
-A4 landscape: a title block with the headline figures, then Fallzahlen, Mittelabfluss and
-Statuswechsel, each starting on a new page with its charts and its key table.
+A4 landscape: a title block with the headline figures, then Fallzahlen, Mittelabfluss,
+Statuswechsel and Wirkung, each starting on a new page with its charts and its key table.
 
 The same URL filters as every page (von, bis, bezirk). The figures come from the same queries/
 functions as the theme pages, and the headline cards are the Überblick's own
@@ -23,12 +23,13 @@ from dataclasses import replace
 
 from dash import Input, Output, dcc, html
 
-from queries import budget, caseload, transitions
+from queries import budget, caseload, outcomes, transitions
 
 from .. import format as fmt
 from .. import sections, theme
 from ..components import budget_charts as bc
-from ..components.messages import no_data
+from ..components import outcome_charts as oc
+from ..components.messages import error_message, no_data
 from ..components.tables import TEXT_SUFFIX, Column, table_rows
 from ..layout import REPORT_LINK_ID
 from . import budget as budget_page
@@ -76,6 +77,7 @@ def layout(view) -> html.Div:
             _theme("report-caseload", "Fallzahlen", _caseload_blocks(view)),
             _theme("report-budget", "Mittelabfluss", _budget_blocks(view)),
             _theme("report-transitions", "Statuswechsel", _transition_blocks(view)),
+            _theme("report-outcomes", "Wirkung", _outcome_blocks(view)),
         ],
         id=REPORT_ID,
         className="kim-report",
@@ -390,4 +392,66 @@ def _transition_blocks(view) -> list:
          _block("report-transitions-spheres", None, sphere_charts)],
         className="kim-report-block",
     ))
+    return blocks
+
+
+# --- Wirkung -----------------------------------------------------------------------------------
+
+
+def _outcome_blocks(view) -> list:
+    f, k = view.filter, view.min_cell
+    closures = _figures(view, outcomes.closures)
+    needs = _figures(view, outcomes.needs)
+    referrals = _figures(view, outcomes.referrals)
+    if closures is None or needs is None or referrals is None:
+        return [error_message()]
+    kreis = f.district is None
+    blocks = [_sentence(oc.closure_sentence(closures, k), "report-outcomes-summary")]
+
+    def needs_block():
+        if not any(r["identified"] or r["open"] or r["resolved"] for r in needs):
+            return None
+        return [html.P(oc.needs_sentence(needs, f.as_of, k), className="kim-summary"),
+                graph("report-outcomes-needs-graph", oc.needs_bars(needs, k), FULL_WIDTH)]
+
+    blocks.append(_block("report-outcomes-needs", "Bedarfslagen je Handlungsfeld", needs_block,
+                         note="Festgestellt und erledigt im Zeitraum; offen am Stichtag."))
+
+    def referral_block():
+        if not oc.referrals_in_order(referrals):
+            return None
+        parts = [graph("report-outcomes-referrals-graph", oc.declined_bars(referrals, k),
+                       HALF_WIDTH)]
+        if kreis:
+            by_district = view.data.call(outcomes.referrals_by_district, f)
+            parts.append(graph("report-outcomes-referral-districts-graph",
+                               oc.district_matrix(by_district, k), HALF_WIDTH))
+        return [html.P(oc.referral_sentence(referrals, k), className="kim-summary"),
+                html.Div(parts, className="kim-report-pair")]
+
+    blocks.append(_block("report-outcomes-referrals", "Abgelehnte Verweise je Institution"
+                         + (" und Bezirk" if kreis else ""), referral_block,
+                         note="Anteil der abgelehnten an den entschiedenen Verweisen."))
+
+    def referral_table():
+        rows = oc.referral_rows(referrals)
+        if not oc.referrals_in_order(referrals):
+            return None
+        return [print_table("report-outcomes-referrals-table", oc.REFERRAL_COLUMNS,
+                            [r for r in rows if r["referred"] != 0], min_cell=k,
+                            caption="Verweise je Institution")]
+
+    blocks.append(_block("report-outcomes-referrals-table-block", None, referral_table,
+                         className="kim-report-table-block"))
+
+    def closure_block():
+        if closures["total"] == 0:
+            return None
+        parts = [graph("report-outcomes-reasons-graph", oc.reason_bars(closures, k), HALF_WIDTH)]
+        rows = view.data.call(outcomes.trend, f, oc.grain_for(f.period_from, f.period_to))
+        parts.append(graph("report-outcomes-trend-graph", oc.trend_lines(rows, k), HALF_WIDTH))
+        return [html.Div(parts, className="kim-report-pair")]
+
+    blocks.append(_block("report-outcomes-closures",
+                         "Abgeschlossene Fälle nach Grund und Entwicklung", closure_block))
     return blocks

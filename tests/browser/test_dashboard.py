@@ -45,6 +45,7 @@ def expected_cards(report: dict) -> dict[str, str]:
         "kpi-bleiberecht": fmt.count(tr["bleiberecht"], MIN_CELL),
         "kpi-einbuergerungen": fmt.count(tr["einbuergerungen"], MIN_CELL),
     }
+    cards["kpi-goal"] = fmt.percent(report["outcomes"]["closures"]["goal_share"])
     for m in report["budget"]["modules"]:
         cards[f"kpi-budget-{m['module']}"] = fmt.percent(m["utilisation"])
     return cards

@@ -22,7 +22,8 @@ pytestmark = pytest.mark.browser
 # see all of them: KIM_AUTH=none on 127.0.0.1).
 SLIDES = [p.PATH for p in page_registry.PAGES if page_registry.in_nav(p)]
 SLIDE_NAMES = {"/": "ueberblick", "/fallzahlen": "fallzahlen", "/budget": "mittelabfluss",
-               "/statuswechsel": "statuswechsel", "/daten": "datenstand"}
+               "/statuswechsel": "statuswechsel", "/wirkung": "wirkung",
+               "/daten": "datenstand"}
 SHOTS = SCREENSHOTS / "presentation"
 # Parts of the budget bullets that are a backdrop, not a value of their own (the allocation
 # track and the paler projection; the table and the printed "ausgegeben" value carry them).
@@ -95,8 +96,8 @@ def test_keys_step_through_the_pages_and_the_mode_survives(watched):
     # the navigation in the DOM is what the keys follow: the registry's order
     hrefs = page.eval_on_selector_all("#kim-nav a.kim-nav-link",
                                       "links => links.map(a => new URL(a.href).pathname)")
-    assert hrefs == SLIDES and len(SLIDES) == 5
-    forward = ["ArrowRight", "PageDown", "ArrowRight", "PageDown"]
+    assert hrefs == SLIDES and len(SLIDES) == 6
+    forward = ["ArrowRight", "PageDown", "ArrowRight", "PageDown", "ArrowRight"]
     for key, expected in zip(forward, SLIDES[1:], strict=True):
         page.keyboard.press(key)
         wait_for_path(page, expected)
@@ -107,7 +108,7 @@ def test_keys_step_through_the_pages_and_the_mode_survives(watched):
     page.keyboard.press("ArrowRight")
     page.wait_for_timeout(500)
     assert path_of(page) == SLIDES[-1]
-    backward = ["ArrowLeft", "PageUp", "ArrowLeft", "PageUp"]
+    backward = ["ArrowLeft", "PageUp", "ArrowLeft", "PageUp", "ArrowLeft"]
     for key, expected in zip(backward, list(reversed(SLIDES))[1:], strict=True):
         page.keyboard.press(key)
         wait_for_path(page, expected)
@@ -142,9 +143,9 @@ def test_overview_fits_1280x720(watched, contrast):
                          " w: document.documentElement.scrollWidth})")
     assert size["h"] <= 720, size
     assert size["w"] <= 1280, size
-    # the eight headline cards and the three small charts are all there
-    assert page.locator(".kim-kpi").count() == 8
-    assert page.locator("#kim-page .js-plotly-plot").count() == 3
+    # the nine headline cards and the four small charts are all there
+    assert page.locator(".kim-kpi").count() == 9
+    assert page.locator("#kim-page .js-plotly-plot").count() == 4
 
 
 # Every visible text outside the charts, with its computed size (px).

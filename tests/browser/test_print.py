@@ -27,8 +27,10 @@ PRINT_DIR = SCREENSHOTS / "print"
 # Title page with the headline figures; Fallzahlen 2 pages (charts per Bezirk; month by month with
 # the Bezirk table), Mittelabfluss 3 (plan per module with the module table; Land funds with
 # their table; cumulative spend), Statuswechsel 4 (Sankey; month by month; the flow table;
-# Rechtskreiswechsel). Worked out from the demo data and the sizes in pages/report_print.py.
-EXPECTED_PAGES = 10
+# Rechtskreiswechsel), Wirkung 4 (needs; referrals per institution and Bezirk; the referral
+# table; closures by reason and the trend). Worked out from the demo data and the sizes in
+# pages/report_print.py.
+EXPECTED_PAGES = 14
 # The printable width of A4 landscape with 12 mm margins in CSS px (273 mm).
 PAPER_PX = 1031
 # The widest box whose width a script fixed in px (charts, grid columns): anything wider than the
