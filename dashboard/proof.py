@@ -127,7 +127,7 @@ def _module_sheet(book: Workbook, figures: dict, module: dict, *, kreis: str, as
     land, own, received = module["land_cents"], module["own_share_cents"], module["received_cents"]
     for label, planned, actual in (
         ("Zuwendung des Landes", land, received),
-        ("Eigenanteil des Kreises", own, own_used),
+        ("Eigenanteil (eigene Mittel)", own, own_used),
         ("Summe", land + own, received + own_used),
     ):
         _money_row(ws, row, label, (planned, actual, actual - planned))

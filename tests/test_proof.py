@@ -85,7 +85,7 @@ def test_the_workbook_holds_the_hand_computed_figures(app, engine):
     income = {row[0]: row for row in _block(one, "I. Einnahmen")[1:]}
     # Land: 8,100,000 granted and received; Eigenanteil used 7,850,000 - 6,750,000 = 1,100,000
     assert [_cents(v) for v in income["Zuwendung des Landes"][1:4]] == [8_100_000, 8_100_000, 0]
-    assert [_cents(v) for v in income["Eigenanteil des Kreises"][1:4]] == [
+    assert [_cents(v) for v in income["Eigenanteil (eigene Mittel)"][1:4]] == [
         1_000_000, 1_100_000, 100_000]
     result = {row[0]: row[1] for row in _block(one, "IV. Ergebnis")}
     assert _cents(result["Landesmittel zuwendungsfähig (abgerufen)"]) == 6_750_000

@@ -21,8 +21,7 @@ from queries import outcomes
 from .. import format as fmt
 from ..components import outcome_charts as oc
 from ..components.breadcrumb import breadcrumb
-from ..components.section import chart_section
-from ..components.tables import data_table
+from ..sections import Section, draw
 from .caseload import district_of_click, district_search
 
 PATH = "/wirkung"
@@ -42,10 +41,11 @@ def layout(view) -> html.Div:
     closures = view.data.call(outcomes.closures, f)
     district = f.district is not None
     name = _district_name(view)
-    scope = f"Bezirk {name}" if district else "Kreis gesamt"
+    w = view.words
+    scope = w.district_label(name) if district else w.total
     crumbs = [(view.kreis_name, view.href(PATH, district=None) if district else None)]
     if district:
-        crumbs.append((f"Bezirk {name}", None))
+        crumbs.append((w.district_label(name), None))
     return html.Div(
         [
             html.H1([TITLE, html.Span(f" · {scope} · {fmt.period(f.period_from, f.period_to)}",
@@ -55,21 +55,30 @@ def layout(view) -> html.Div:
             html.H2("Bedarfslagen je Handlungsfeld", className="kim-page-subtitle mt-3"),
             dbc.Row([
                 dbc.Col(_message(oc.needs_sentence(needs, f.as_of, k), "outcomes-needs-message",
-                                 _needs(needs, k)), xxl=7),
+                                 draw(NEEDS, view)), xxl=7),
                 dbc.Col(_message(oc.duration_sentence(needs), "outcomes-duration-message",
-                                 _durations(needs, k)), xxl=5),
+                                 draw(DURATIONS, view)), xxl=5),
             ], className="g-3"),
             html.H2("Verweisberatung", className="kim-page-subtitle mt-4"),
             dbc.Row([
                 dbc.Col(_message(oc.referral_sentence(referrals, k), "outcomes-referral-message",
-                                 _referrals(referrals, k)), xxl=6),
-                dbc.Col(_referral_districts(view), xxl=6) if not district else None,
+                                 draw(REFERRALS, view)), xxl=6),
+                dbc.Col(_message(
+                    oc.district_sentence(view.data.call(outcomes.referrals_by_district, f), k),
+                    "outcomes-referral-districts-message",
+                    draw(REFERRAL_DISTRICTS, view, clickable=True)), xxl=6)
+                if not district else None,
             ], className="g-3"),
             html.H2("Abgeschlossene Fälle", className="kim-page-subtitle mt-4"),
             dbc.Row([
                 dbc.Col(_message(oc.closure_sentence(closures, k), "outcomes-closure-message",
-                                 _reasons(closures, k)), xxl=6),
-                dbc.Col(_goal_districts(view), xxl=6) if not district else None,
+                                 draw(REASONS, view)), xxl=6),
+                dbc.Col(_message(
+                    oc.district_closure_sentence(
+                        view.data.call(outcomes.closures_by_district, f)),
+                    "outcomes-goal-districts-message",
+                    draw(GOAL_DISTRICTS, view, clickable=True)), xxl=6)
+                if not district else None,
             ], className="g-3"),
             _trend(view),
         ]
@@ -128,104 +137,98 @@ def _message(text: str, element_id: str, section) -> html.Div:
                      section])
 
 
-def _needs(needs, k):
-    def build():
-        if not any(r["identified"] != 0 or r["open"] != 0 or r["resolved"] != 0 for r in needs):
-            return None
-        return oc.needs_bars(needs, k), data_table(
-            "outcomes-needs-table", oc.NEED_COLUMNS, oc.need_rows(needs), min_cell=k,
-            caption="Bedarfslagen je Handlungsfeld")
-    return chart_section("outcomes-needs", "Festgestellt, erledigt und offen", build,
-                         note="Festgestellt und erledigt im Zeitraum; offen am Stichtag.")
-
-
-def _durations(needs, k):
-    def build():
-        if all(r["resolved"] == 0 for r in needs):
-            return None
-        return oc.resolve_days_bars(needs, k), data_table(
-            "outcomes-duration-table", oc.DURATION_COLUMNS, oc.duration_rows(needs), min_cell=k,
-            caption="Dauer bis zur Erledigung")
-    return chart_section("outcomes-duration", "Tage bis zur Erledigung (Median)", build,
-                         note="Über die im Zeitraum erledigten Bedarfslagen, vom Feststellen "
-                              "bis zur Erledigung.")
-
-
-def _referrals(referrals, k):
-    def build():
-        if not oc.referrals_in_order(referrals):
-            return None
-        return oc.declined_bars(referrals, k), data_table(
-            "outcomes-referrals-table", oc.REFERRAL_COLUMNS, oc.referral_rows(referrals),
-            min_cell=k, caption="Verweise je Institution")
-    return chart_section("outcomes-referrals", "Abgelehnte Verweise je Institution", build,
-                         note="Anteil der abgelehnten an den entschiedenen Verweisen (angenommen "
-                              "oder abgelehnt); gestrichelt: alle Institutionen. Dunkel: "
-                              "mindestens 5 Prozentpunkte darüber.")
-
-
-def _referral_districts(view):
-    k = view.min_cell
-    by_district = view.data.call(outcomes.referrals_by_district, view.filter)
-
-    def build():
-        rows = oc.district_referral_rows(by_district)
-        if not rows:
-            return None
-        return oc.district_matrix(by_district, k), data_table(
-            "outcomes-referral-districts-table", oc.DISTRICT_REFERRAL_COLUMNS, rows,
-            min_cell=k, caption="Verweise je Bezirk und Institution")
-    return _message(oc.district_sentence(by_district, k), "outcomes-referral-districts-message",
-                    chart_section(REFERRAL_DISTRICTS_SECTION, "Abgelehnte Verweise je Bezirk",
-                                  build, clickable=True,
-                                  note="Je dunkler, desto mehr abgelehnt. Klicken Sie auf einen "
-                                       "Bezirk, um seine Zahlen zu sehen."))
-
-
-def _reasons(closures, k):
-    def build():
-        if closures["total"] == 0:
-            return None
-        return oc.reason_bars(closures, k), data_table(
-            "outcomes-reasons-table", oc.REASON_COLUMNS, oc.reason_rows(closures), min_cell=k,
-            caption="Abgeschlossene Fälle nach Grund")
-    return chart_section("outcomes-reasons", "Abgeschlossene Fälle nach Grund", build,
-                         note="Dunkel: Ziele erreicht oder an einen Regeldienst übergeben.")
-
-
-def _goal_districts(view):
-    k = view.min_cell
-    districts = view.data.call(outcomes.closures_by_district, view.filter)
-
-    def build():
-        if not districts or all(d["total"] == 0 for d in districts):
-            return None
-        return oc.goal_share_by_district(districts, k), data_table(
-            "outcomes-goal-districts-table", oc.DISTRICT_CLOSURE_COLUMNS, districts, min_cell=k,
-            caption="Abgeschlossene Fälle je Bezirk")
-    return _message(oc.district_closure_sentence(districts), "outcomes-goal-districts-message",
-                    chart_section(GOAL_DISTRICTS_SECTION, f"{oc.GOAL_LABEL} je Bezirk", build,
-                                  clickable=True,
-                                  note="Klicken Sie auf einen Bezirk, um seine Zahlen zu sehen."))
-
-
 def _trend(view):
-    f, k = view.filter, view.min_cell
-    grain = oc.grain_for(f.period_from, f.period_to)
-    rows = view.data.call(outcomes.trend, f, grain)
-
-    def build():
-        if not rows or all(r["closed"] == 0 and r["referred"] == 0 for r in rows):
-            return None
-        return oc.trend_lines(rows, k), data_table(
-            "outcomes-trend-table", oc.TREND_COLUMNS, oc.trend_rows(rows), min_cell=k,
-            caption=f"Entwicklung je {oc.GRAIN_WORDS[grain]}")
+    grain = _grain(view)
+    rows = view.data.call(outcomes.trend, view.filter, grain)
     return html.Div([
         html.H2("Entwicklung", className="kim-page-subtitle mt-4"),
-        _message(oc.trend_sentence(rows, grain), "outcomes-trend-message",
-                 chart_section("outcomes-trend",
-                               f"{oc.GOAL_LABEL} und angenommene Verweise je "
-                               f"{oc.GRAIN_WORDS[grain]}", build,
-                               note="Anteile je Zeitabschnitt; wo die Zahl zu klein ist, fehlt "
-                                    "der Punkt.")),
+        _message(oc.trend_sentence(rows, grain), "outcomes-trend-message", draw(TREND, view)),
     ])
+
+
+def _grain(view) -> str:
+    return oc.grain_for(view.filter.period_from, view.filter.period_to)
+
+
+# --- the sections (dashboard/sections.py) ---------------------------------------------------
+
+
+def _needs_source(view):
+    return view.data.call(outcomes.needs, view.filter)
+
+
+NEEDS = Section(
+    id="outcomes-needs", page=PATH, permission="aggregates",
+    title="Festgestellt, erledigt und offen", caption="Bedarfslagen je Handlungsfeld",
+    query=_needs_source, columns=oc.NEED_COLUMNS, rows=lambda needs, _view: oc.need_rows(needs),
+    has_data=lambda needs: any(r["identified"] != 0 or r["open"] != 0 or r["resolved"] != 0
+                               for r in needs),
+    figure=lambda needs, view: oc.needs_bars(needs, view.min_cell),
+    note="Festgestellt und erledigt im Zeitraum; offen am Stichtag.",
+)
+DURATIONS = Section(
+    id="outcomes-duration", page=PATH, permission="aggregates",
+    title="Tage bis zur Erledigung (Median)", caption="Dauer bis zur Erledigung",
+    query=_needs_source, columns=oc.DURATION_COLUMNS,
+    rows=lambda needs, _view: oc.duration_rows(needs),
+    has_data=lambda needs: any(r["resolved"] != 0 for r in needs),
+    figure=lambda needs, view: oc.resolve_days_bars(needs, view.min_cell),
+    note="Über die im Zeitraum erledigten Bedarfslagen, vom Feststellen bis zur Erledigung.",
+)
+REFERRALS = Section(
+    id="outcomes-referrals", page=PATH, permission="aggregates",
+    title="Abgelehnte Verweise je Institution", caption="Verweise je Institution",
+    query=lambda view: view.data.call(outcomes.referrals, view.filter),
+    columns=oc.REFERRAL_COLUMNS, rows=lambda referrals, _view: oc.referral_rows(referrals),
+    has_data=lambda referrals: bool(oc.referrals_in_order(referrals)),
+    figure=lambda referrals, view: oc.declined_bars(referrals, view.min_cell),
+    note="Anteil der abgelehnten an den entschiedenen Verweisen (angenommen oder abgelehnt); "
+         "gestrichelt: alle Institutionen. Dunkel: mindestens 5 Prozentpunkte darüber.",
+)
+REFERRAL_DISTRICTS = Section(
+    id=REFERRAL_DISTRICTS_SECTION, page=PATH, permission="aggregates",
+    title=lambda view: f"Abgelehnte Verweise je {view.words.district_word}",
+    caption=lambda view: f"Verweise je {view.words.district_word} und Institution",
+    query=lambda view: view.data.call(outcomes.referrals_by_district, view.filter),
+    columns=oc.DISTRICT_REFERRAL_COLUMNS,
+    rows=lambda by_district, _view: oc.district_referral_rows(by_district),
+    has_data=lambda by_district: bool(oc.district_referral_rows(by_district)),
+    figure=lambda by_district, view: oc.district_matrix(by_district, view.min_cell),
+    applies=lambda view: view.filter.district is None,
+    note=lambda view: (f"Je dunkler, desto mehr abgelehnt. Klicken Sie auf einen "
+                       f"{view.words.district_word}, um seine Zahlen zu sehen."),
+)
+REASONS = Section(
+    id="outcomes-reasons", page=PATH, permission="aggregates",
+    title="Abgeschlossene Fälle nach Grund", caption="Abgeschlossene Fälle nach Grund",
+    query=lambda view: view.data.call(outcomes.closures, view.filter),
+    columns=oc.REASON_COLUMNS, rows=lambda closures, _view: oc.reason_rows(closures),
+    has_data=lambda closures: closures["total"] != 0,
+    figure=lambda closures, view: oc.reason_bars(closures, view.min_cell),
+    note="Dunkel: Ziele erreicht oder an einen Regeldienst übergeben.",
+)
+GOAL_DISTRICTS = Section(
+    id=GOAL_DISTRICTS_SECTION, page=PATH, permission="aggregates",
+    title=lambda view: f"{oc.GOAL_LABEL} je {view.words.district_word}",
+    caption=lambda view: f"Abgeschlossene Fälle je {view.words.district_word}",
+    query=lambda view: view.data.call(outcomes.closures_by_district, view.filter),
+    columns=oc.DISTRICT_CLOSURE_COLUMNS,
+    has_data=lambda districts: bool(districts) and any(d["total"] != 0 for d in districts),
+    figure=lambda districts, view: oc.goal_share_by_district(districts, view.min_cell),
+    applies=lambda view: view.filter.district is None,
+    note=lambda view: (f"Klicken Sie auf einen {view.words.district_word}, um seine Zahlen zu "
+                       "sehen."),
+)
+TREND = Section(
+    id="outcomes-trend", page=PATH, permission="aggregates",
+    title=lambda view: (f"{oc.GOAL_LABEL} und angenommene Verweise je "
+                        f"{oc.GRAIN_WORDS[_grain(view)]}"),
+    caption=lambda view: f"Entwicklung je {oc.GRAIN_WORDS[_grain(view)]}",
+    query=lambda view: view.data.call(outcomes.trend, view.filter, _grain(view)),
+    columns=oc.TREND_COLUMNS, rows=lambda rows, _view: oc.trend_rows(rows),
+    has_data=lambda rows: bool(rows) and any(r["closed"] != 0 or r["referred"] != 0
+                                             for r in rows),
+    figure=lambda rows, view: oc.trend_lines(rows, view.min_cell),
+    note="Anteile je Zeitabschnitt; wo die Zahl zu klein ist, fehlt der Punkt.",
+)
+SECTIONS = (NEEDS, DURATIONS, REFERRALS, REFERRAL_DISTRICTS, REASONS, GOAL_DISTRICTS, TREND)
