@@ -38,7 +38,7 @@ from .runs import now
 from .sqlfuncs import month_start
 
 # Raise when what the derived tables hold (or how) changes: older ones are then rebuilt.
-DERIVATION = 2
+DERIVATION = 3
 
 _temp = MetaData()
 _span = Table(
@@ -172,6 +172,22 @@ def _rebuild(conn: Connection, run_id: int) -> None:
                    sphere.c.to_code, sphere.c.gap_days, func.count()).group_by(
                 sphere.c.event_date, sphere.c.district_id, sphere.c.from_code,
                 sphere.c.to_code, sphere.c.gap_days,
+            ),
+        ))
+        benefit = _attributed(transitions._benefit_changes(None))
+        conn.execute(insert(schema.benefit_change_day).from_select(
+            ["event_date", "district_id", "gap_days", "n"],
+            select(benefit.c.event_date, benefit.c.district_id, benefit.c.gap_days,
+                   func.count()).group_by(
+                benefit.c.event_date, benefit.c.district_id, benefit.c.gap_days,
+            ),
+        ))
+        exits = _attributed(transitions._exit_changes(None))
+        conn.execute(insert(schema.benefit_exit_day).from_select(
+            ["event_date", "district_id", "next_benefit_from", "n"],
+            select(exits.c.event_date, exits.c.district_id, exits.c.next_benefit_from,
+                   func.count()).group_by(
+                exits.c.event_date, exits.c.district_id, exits.c.next_benefit_from,
             ),
         ))
         _fill_stale_candidates(conn)

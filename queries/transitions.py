@@ -189,6 +189,93 @@ def _sphere_counts(conn: Connection, f: Filter) -> list[tuple[str, str, int, int
     return [(frm, to, int(gap), int(n)) for frm, to, gap, n in conn.execute(query)]
 
 
+def _benefit_episodes():
+    """The sphere episodes that are a benefit: every sphere but KEINE (KPIS.md)."""
+    t = schema.legal_sphere_episode
+    return (
+        select(t.c.person_id, t.c.sphere, t.c.valid_from, t.c.valid_to)
+        .where(t.c.sphere != codes.NO_BENEFIT_SPHERE)
+        .subquery()
+    )
+
+
+def _benefit_changes(f: Filter | None):
+    """Subquery of benefit changes: consecutive benefit episodes with different spheres.
+
+    KEINE episodes in between are part of the gap, so its days are those without any benefit.
+    """
+    return _events(f, _benefit_episodes(), "sphere")
+
+
+def _exit_changes(f: Filter | None):
+    """Subquery of changes into KEINE with the start of the person's next benefit episode after
+    them (next_benefit_from, NULL when there is none): person_id, event_date, next_benefit_from.
+    """
+    changes = _events(f, schema.legal_sphere_episode, "sphere")
+    b = schema.legal_sphere_episode.alias("next_benefit")
+    next_benefit = (
+        select(func.min(b.c.valid_from))
+        .where(
+            b.c.person_id == changes.c.person_id,
+            b.c.valid_from > changes.c.event_date,
+            b.c.sphere != codes.NO_BENEFIT_SPHERE,
+        )
+        .scalar_subquery()
+    )
+    return (
+        select(changes.c.person_id, changes.c.event_date,
+               next_benefit.label("next_benefit_from"))
+        .where(changes.c.to_code == codes.NO_BENEFIT_SPHERE)
+        .subquery()
+    )
+
+
+def _benefit_counts(conn: Connection, f: Filter) -> tuple[list[tuple[int, int]], int]:
+    """(gap histogram of the period's benefit changes, number of exits), exact (unsuppressed)."""
+    if derived.fresh(conn):
+        t, x = schema.benefit_change_day, schema.benefit_exit_day
+        changes = (
+            select(t.c.gap_days, func.sum(t.c.n))
+            .where(t.c.event_date >= f.period_from, t.c.event_date <= f.period_to)
+            .group_by(t.c.gap_days)
+        )
+        exits = select(func.coalesce(func.sum(x.c.n), 0)).where(
+            x.c.event_date >= f.period_from,
+            x.c.event_date <= f.period_to,
+            or_(x.c.next_benefit_from.is_(None), x.c.next_benefit_from > f.as_of),
+        )
+        if f.district is not None:
+            changes = changes.where(t.c.district_id == f.district)
+            exits = exits.where(x.c.district_id == f.district)
+    else:
+        events = _benefit_changes(f)
+        changes = select(events.c.gap_days, func.count()).group_by(events.c.gap_days)
+        out = _exit_changes(f)
+        exits = select(func.count()).select_from(out).where(
+            or_(out.c.next_benefit_from.is_(None), out.c.next_benefit_from > f.as_of)
+        )
+    histogram = sorted((int(gap), int(n)) for gap, n in conn.execute(changes))
+    return histogram, int(conn.execute(exits).scalar() or 0)
+
+
+def benefit_changes(conn: Connection, f: Filter) -> dict:
+    """The "sphere_changes.benefit" object of KPIS.md: changes between benefit spheres (KEINE
+    counts as part of the gap) and exits into KEINE without a later benefit up to as_of."""
+    histogram, exits = _benefit_counts(conn, f)
+    total = sum(n for _, n in histogram)
+    seamless = sum(n for gap, n in histogram if gap == 0)
+    shown_total, shown_seamless = f.suppress(total), f.suppress(seamless)
+    share_shown = shown_total is not None and shown_seamless is not None
+    return {
+        "total": shown_total,
+        "seamless": shown_seamless,
+        # unrounded (KPIS.md): rounding is for display only
+        "seamless_share": seamless / total if share_shown and total else None,
+        "median_gap_days": median_from_histogram(histogram) if shown_total is not None else None,
+        "exits": f.suppress(exits),
+    }
+
+
 def _gap_histogram(rows: list[tuple[str, str, int, int]]) -> list[tuple[int, int]]:
     """(gap_days, number of changes) sorted by gap: small however many changes there are."""
     by_gap: dict[int, int] = {}
@@ -275,6 +362,7 @@ def sphere_changes(conn: Connection, f: Filter) -> dict:
         "seamless_share": ratio(seamless, total) if share_shown else None,
         "median_gap_days": median_from_histogram(histogram) if shown_total is not None else None,
         "flows": _flows(f, flows),
+        "benefit": benefit_changes(conn, f),
     }
 
 
