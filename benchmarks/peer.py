@@ -426,15 +426,8 @@ def transitions_monthly_by_kind(frames, f: Filter) -> list[dict]:
 
 def sphere_changes(frames, f: Filter) -> dict:
     ev = _events(frames, f, "legal_sphere_episode", "sphere")
-    total, seamless = len(ev), int((ev["gap_days"] == 0).sum())
-    shown_total, shown_seamless = f.suppress(total), f.suppress(seamless)
-    both = shown_total is not None and shown_seamless is not None
-    median = float(ev["gap_days"].median()) if total and shown_total is not None else None
     return {
-        "total": shown_total,
-        "seamless": shown_seamless,
-        "seamless_share": q_budget.ratio(seamless, total) if both else None,
-        "median_gap_days": median,
+        **_gap_figures(f, ev, q_budget.ratio),
         "flows": _flows(f, ev),
         "benefit": benefit_changes(frames, f),
     }
@@ -445,7 +438,6 @@ def benefit_changes(frames, f: Filter) -> dict:
     sp = frames["legal_sphere_episode"]
     benefit = sp[sp["sphere"] != codes.NO_BENEFIT_SPHERE]
     ev = _events({**frames, "_benefit": benefit}, f, "_benefit", "sphere")
-    total, seamless = len(ev), int((ev["gap_days"] == 0).sum())
     into = _events(frames, f, "legal_sphere_episode", "sphere")
     into = into[into["to_code"] == codes.NO_BENEFIT_SPHERE]
     # the person's first benefit episode starting after the step into KEINE
@@ -457,15 +449,22 @@ def benefit_changes(frames, f: Filter) -> dict:
     nxt = pd.merge_asof(left, right, on="event_date", by="person_id", direction="forward",
                         allow_exact_matches=False)["next_from"]
     exits = int((nxt.isna() | (nxt > _ts(f.as_of))).sum())
+    return {
+        **_gap_figures(f, ev, lambda a, b: a / b if b else None),
+        "exits": f.suppress(exits),
+    }
+
+
+def _gap_figures(f: Filter, ev: pd.DataFrame, share) -> dict:
+    total, seamless = len(ev), int((ev["gap_days"] == 0).sum())
     shown_total, shown_seamless = f.suppress(total), f.suppress(seamless)
     both = shown_total is not None and shown_seamless is not None
     median = float(ev["gap_days"].median()) if total and shown_total is not None else None
     return {
         "total": shown_total,
         "seamless": shown_seamless,
-        "seamless_share": seamless / total if both and total else None,
+        "seamless_share": share(seamless, total) if both else None,
         "median_gap_days": median,
-        "exits": f.suppress(exits),
     }
 
 

@@ -189,6 +189,23 @@ def _sphere_counts(conn: Connection, f: Filter) -> list[tuple[str, str, int, int
     return [(frm, to, int(gap), int(n)) for frm, to, gap, n in conn.execute(query)]
 
 
+def _gap_figures(f: Filter, histogram: list[tuple[int, int]], share) -> dict:
+    """total, seamless, seamless_share (share(seamless, total)) and median_gap_days of changes
+    given as a (gap, number) histogram, suppressed."""
+    total = sum(n for _, n in histogram)
+    seamless = sum(n for gap, n in histogram if gap == 0)
+    shown_total, shown_seamless = f.suppress(total), f.suppress(seamless)
+    # A ratio or median from a suppressed count would give that count back: the share comes
+    # from both counts, the median from all changes (the total).
+    share_shown = shown_total is not None and shown_seamless is not None
+    return {
+        "total": shown_total,
+        "seamless": shown_seamless,
+        "seamless_share": share(seamless, total) if share_shown else None,
+        "median_gap_days": median_from_histogram(histogram) if shown_total is not None else None,
+    }
+
+
 def _benefit_episodes():
     """The sphere episodes that are a benefit: every sphere but KEINE (KPIS.md)."""
     t = schema.legal_sphere_episode
@@ -262,16 +279,9 @@ def benefit_changes(conn: Connection, f: Filter) -> dict:
     """The "sphere_changes.benefit" object of KPIS.md: changes between benefit spheres (KEINE
     counts as part of the gap) and exits into KEINE without a later benefit up to as_of."""
     histogram, exits = _benefit_counts(conn, f)
-    total = sum(n for _, n in histogram)
-    seamless = sum(n for gap, n in histogram if gap == 0)
-    shown_total, shown_seamless = f.suppress(total), f.suppress(seamless)
-    share_shown = shown_total is not None and shown_seamless is not None
+    # unrounded (KPIS.md): rounding is for display only
     return {
-        "total": shown_total,
-        "seamless": shown_seamless,
-        # unrounded (KPIS.md): rounding is for display only
-        "seamless_share": seamless / total if share_shown and total else None,
-        "median_gap_days": median_from_histogram(histogram) if shown_total is not None else None,
+        **_gap_figures(f, histogram, lambda a, b: a / b if b else None),
         "exits": f.suppress(exits),
     }
 
@@ -350,17 +360,8 @@ def sphere_changes(conn: Connection, f: Filter) -> dict:
     flows: dict[tuple[str, str], int] = {}
     for frm, to, _gap, n in rows:
         flows[(frm, to)] = flows.get((frm, to), 0) + n
-    total = sum(n for _, n in histogram)
-    seamless = sum(n for gap, n in histogram if gap == 0)
-    shown_total, shown_seamless = f.suppress(total), f.suppress(seamless)
-    # A ratio or median from a suppressed count would give that count back: the share comes
-    # from both counts, the median from all changes (the total).
-    share_shown = shown_total is not None and shown_seamless is not None
     return {
-        "total": shown_total,
-        "seamless": shown_seamless,
-        "seamless_share": ratio(seamless, total) if share_shown else None,
-        "median_gap_days": median_from_histogram(histogram) if shown_total is not None else None,
+        **_gap_figures(f, histogram, ratio),
         "flows": _flows(f, flows),
         "benefit": benefit_changes(conn, f),
     }
