@@ -502,6 +502,36 @@ def transitions_monthly_by_kind(frames, f: Filter) -> list[dict]:
 
 def sphere_changes(frames, f: Filter) -> dict:
     ev = _events(frames, f, "legal_sphere_episode", "sphere")
+    return {
+        **_gap_figures(f, ev, q_budget.ratio),
+        "flows": _flows(f, ev),
+        "benefit": benefit_changes(frames, f),
+    }
+
+
+def benefit_changes(frames, f: Filter) -> dict:
+    """sphere_changes.benefit: changes between non-KEINE episodes (KEINE is gap), and exits."""
+    sp = frames["legal_sphere_episode"]
+    benefit = sp[sp["sphere"] != codes.NO_BENEFIT_SPHERE]
+    ev = _events({**frames, "_benefit": benefit}, f, "_benefit", "sphere")
+    into = _events(frames, f, "legal_sphere_episode", "sphere")
+    into = into[into["to_code"] == codes.NO_BENEFIT_SPHERE]
+    # the person's first benefit episode starting after the step into KEINE
+    left = into[["person_id", "event_date"]].reset_index().sort_values("event_date")
+    right = benefit[["person_id", "valid_from"]].rename(columns={"valid_from": "event_date"})
+    right = right.assign(next_from=right["event_date"]).sort_values("event_date")
+    left["person_id"] = left["person_id"].astype(object)
+    right["person_id"] = right["person_id"].astype(object)
+    nxt = pd.merge_asof(left, right, on="event_date", by="person_id", direction="forward",
+                        allow_exact_matches=False)["next_from"]
+    exits = int((nxt.isna() | (nxt > _ts(f.as_of))).sum())
+    return {
+        **_gap_figures(f, ev, lambda a, b: a / b if b else None),
+        "exits": f.suppress(exits),
+    }
+
+
+def _gap_figures(f: Filter, ev: pd.DataFrame, share) -> dict:
     total, seamless = len(ev), int((ev["gap_days"] == 0).sum())
     shown_total, shown_seamless = f.suppress(total), f.suppress(seamless)
     both = shown_total is not None and shown_seamless is not None
@@ -509,9 +539,8 @@ def sphere_changes(frames, f: Filter) -> dict:
     return {
         "total": shown_total,
         "seamless": shown_seamless,
-        "seamless_share": q_budget.ratio(seamless, total) if both else None,
+        "seamless_share": share(seamless, total) if both else None,
         "median_gap_days": median,
-        "flows": _flows(f, ev),
     }
 
 

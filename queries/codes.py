@@ -45,6 +45,8 @@ SPHERES: dict[str, str] = {
     "SGB12": "SGB XII (Sozialhilfe)",
     "KEINE": "keine Leistungen",
 }
+# The sphere that is no benefit: part of the gap of a benefit change (KPIS.md).
+NO_BENEFIT_SPHERE = "KEINE"
 
 MODULES: dict[str, str] = {
     "I": "Strategische Koordination und Steuerung",

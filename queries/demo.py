@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import calendar
+import math
 import random
 from bisect import bisect_right
 from collections.abc import Callable, Iterator
@@ -542,13 +543,33 @@ _RENEWAL = {
     "AE_FAMILIE": (365, 1095),
     "AE_SONST": (365, 1095),
 }
-# § 24 permits of people from Ukraine were extended by ordinance each March
+# § 24 permits of people from Ukraine were extended by ordinance each March (the EU's temporary
+# protection runs to 4 March 2027)
 _AE24_EXTENSIONS = (_o(2024, 3, 5), _o(2025, 3, 5), _o(2026, 3, 5))
-_AE24_JOBCENTER = _o(2022, 6, 1)  # Rechtskreiswechsel AsylbLG -> SGB II for § 24
+# Rechtsänderung zum 1. Juni 2022 (Gesetz vom 23. Mai 2022, BGBl. I S. 760): refugees from Ukraine
+# with a § 24 permit or a Fiktionsbescheinigung move from AsylbLG to SGB II (Jobcenter) that day.
+_AE24_JOBCENTER = _o(2022, 6, 1)
 _AE24_FROM = _o(2022, 3, 1)
-_CHANCEN_FROM = _o(2023, 1, 1)  # § 104c in force since 31 December 2022
-_CHANCEN_ARRIVED_BY = _o(2017, 10, 31)  # five years' stay on 31 October 2022
+# Chancen-Aufenthaltsrecht (§ 104c AufenthG) in force since 31 December 2022 for persons tolerated
+# or permitted for five years on 31 October 2022; it is granted for 18 months, within which the
+# holder has to meet the conditions of § 25a or § 25b (or falls back to a Duldung).
+_CHANCEN_FROM = _o(2023, 1, 1)
+_CHANCEN_ARRIVED_BY = _o(2017, 10, 31)
+CHANCEN_VALID_DAYS = 547  # 18 months
+# Of § 104c holders, the share reaching § 25b, § 25a (young persons) or a work permit in time;
+# the rest falls back to a Duldung (Mediendienst Integration / BT-Drs. on § 104c: roughly half
+# of the holders had moved to another title by 2024).
+CHANCEN_OUTCOMES = (("AE_25B", 0.5), ("AE_25A", 0.12), ("AE_ERWERB", 0.1))
+# Staatsangehörigkeitsmodernisierungsgesetz, in force 27 June 2024: naturalisation after 5 years'
+# residence instead of 8 (6 with special integration).
 _NATURALISATION_REFORM = _o(2024, 6, 27)
+# Einbürgerungen in NRW per year (IT.NRW: 2021 about 29,900; 2022 about 40,800; 2023 51,187;
+# 2024 68,703, the highest since 2000, +34.2 %; Germany, Destatis: 200,095 in 2023, 291,955 in
+# 2024). 2025 and later: assumed to stay at the 2024 level or above (backlog of applications
+# after the reform). Used as the calendar intensity of naturalisation decisions, per 2023.
+NATURALISATIONS_NRW = {2018: 27_649, 2019: 30_679, 2020: 27_000, 2021: 29_900, 2022: 40_800,
+                       2023: 51_187, 2024: 68_703, 2025: 74_000}
+NATURALISATION_RATE_2023 = 0.33  # decisions per eligible applicant-year at the 2023 intensity
 
 
 def _year_weights(table: dict[int, int]):
@@ -556,15 +577,52 @@ def _year_weights(table: dict[int, int]):
     return lambda y: table.get(y, 0) if y <= hi else table[hi] if y >= lo else 0
 
 
-_ASYL_YEARS = _year_weights({2012: 2, 2013: 3, 2014: 8, 2015: 24, 2016: 22, 2017: 8, 2018: 6,
-                             2019: 5, 2020: 3, 2021: 4, 2022: 7, 2023: 9, 2024: 5, 2025: 3,
-                             2026: 2})
+# Asylum seekers by year of arrival (BAMF, in thousands: EASY registrations 2015 about 890, then
+# first applications 2016 about 280 arrivals, 2017 187, 2018 162, 2019 143, 2020 103, 2021 148,
+# 2022 218, 2023 329, 2024 230; 2025 about half of 2024).
+_ASYL_YEARS = _year_weights({2012: 65, 2013: 110, 2014: 173, 2015: 890, 2016: 280, 2017: 187,
+                             2018: 162, 2019: 143, 2020: 103, 2021: 148, 2022: 218, 2023: 329,
+                             2024: 230, 2025: 115})
+
+# New persons (first cases) per year relative to the case managers' capacity, in per cent:
+# 2022 brought about one million refugees from Ukraine to Germany (AZR, end of 2022: 1.05
+# million; NRW took in about 225,000) on top of rising asylum numbers, 2023 the most asylum
+# applications since 2016 (329,000), after which arrivals fell (2024: 230,000; 2025 about half).
+INFLOW_PER_YEAR = {2020: 100, 2021: 100, 2022: 140, 2023: 118, 2024: 106, 2025: 100}
+# Spring 2022: the weeks after 24 February 2022 when most refugees from Ukraine arrived and
+# registered (the peak of registrations was March to May 2022): extra inflow, mostly Ukrainian.
+UKRAINE_SPRING = (_o(2022, 3, 15), _o(2022, 6, 15))
+UKRAINE_SPRING_INFLOW = 1.8
+UKRAINE_SPRING_SHARE = 4.0  # the Ukrainian cohort's weight multiplied in those weeks
+# New cases come from the districts in proportion to their inhabitants times this factor. A
+# steering situation (an assumption, not a public fact): one Bezirk gets clearly more new cases
+# than its share of the case-management posts (e.g. new municipal housing for refugees there),
+# so its cases per FTE stand out; other Bezirke 1.0.
+DISTRICT_INFLOW = {"SUED": 1.4}
+
+
+# Share of new persons (all but the Ukrainian cohort) who come to the case management because a
+# step of their residence status is due within the year (an assumption: Modul III's ABH and
+# Einbürgerungsbehörde posts and the Bleiberecht work make such steps a main reason to come).
+PENDING_STEP_SHARE = 0.85
+PENDING_STEP_TRIES = 3
+# Case management mostly takes people in their first years in Germany (an assumption): the weight
+# of an arrival year falls by this factor for every year between arrival and the first case.
+ARRIVAL_RECENCY = 0.72
+
+
+def _inflow_weight(o: int) -> float:
+    y = date.fromordinal(o).year
+    w = INFLOW_PER_YEAR.get(y, INFLOW_PER_YEAR[max(INFLOW_PER_YEAR)] if y > 2020 else 100) / 100
+    if UKRAINE_SPRING[0] <= o <= UKRAINE_SPRING[1]:
+        w *= UKRAINE_SPRING_INFLOW
+    return w
 
 
 @dataclass(frozen=True)
 class Cohort:
     name: str
-    weight: int
+    weight: Callable[[int], int]  # year of the first case -> share of new persons
     arrival_years: Callable[[int], int]  # arrival year -> weight
     arrival_from: int  # earliest arrival (ordinal)
     citizenships: tuple[tuple[str, int], ...]
@@ -573,30 +631,41 @@ class Cohort:
     p_job: float
 
 
+def _const(w: int):
+    return lambda _y: w
+
+
 COHORTS: tuple[Cohort, ...] = (
-    Cohort("asyl_schutz", 28, _ASYL_YEARS, _o(2012, 1, 1),
+    # asylum seekers follow the asylum applications (fewer in 2022 only by share, as Ukraine
+    # came on top), refugees from Ukraine after March 2022, fewer each year after
+    Cohort("asyl_schutz", _year_weights({2020: 28, 2021: 28, 2022: 24, 2023: 30, 2024: 28,
+                                         2025: 25}), _ASYL_YEARS, _o(2012, 1, 1),
            (("SYR", 45), ("AFG", 20), ("IRQ", 10), ("ERI", 7), ("IRN", 5), ("TUR", 6),
             ("SOM", 3), ("XXA", 3), ("YEM", 1)), (16, 62, 28), 0.66, 0.5),
-    Cohort("asyl_duldung", 18, _ASYL_YEARS, _o(2012, 1, 1),
+    Cohort("asyl_duldung", _year_weights({2020: 18, 2021: 18, 2022: 15, 2023: 18, 2024: 18,
+                                          2025: 17}), _ASYL_YEARS, _o(2012, 1, 1),
            (("AFG", 12), ("IRQ", 12), ("GIN", 10), ("NGA", 9), ("ALB", 6), ("SRB", 6),
             ("MKD", 5), ("IRN", 6), ("TUR", 8), ("GMB", 5), ("PAK", 5), ("GEO", 6), ("RUS", 4),
             ("XXX", 4), ("XXA", 2)), (15, 55, 24), 0.72, 0.45),
-    Cohort("ukraine", 24, _year_weights({2022: 70, 2023: 15, 2024: 9, 2025: 4, 2026: 2}),
+    Cohort("ukraine", _year_weights({2022: 30, 2023: 24, 2024: 20, 2025: 17}),
+           _year_weights({2022: 70, 2023: 15, 2024: 9, 2025: 4, 2026: 2}),
            _AE24_FROM, (("UKR", 98), ("XXA", 2)), (18, 78, 38), 0.3, 0.35),
-    Cohort("eu", 14, _year_weights({2008: 2, 2010: 2, 2012: 3, 2013: 5, 2014: 5, 2015: 5,
-                                    2016: 5, 2017: 5, 2018: 5, 2019: 5, 2020: 6, 2021: 6,
-                                    2022: 6, 2023: 6}), _o(2008, 1, 1),
+    Cohort("eu", _const(14), _year_weights({2008: 2, 2010: 2, 2012: 3, 2013: 5, 2014: 5,
+                                            2015: 5, 2016: 5, 2017: 5, 2018: 5, 2019: 5,
+                                            2020: 6, 2021: 6, 2022: 6, 2023: 6}), _o(2008, 1, 1),
            (("ROU", 40), ("BGR", 20), ("POL", 20), ("HRV", 5), ("GRC", 5), ("ITA", 4),
             ("HUN", 4), ("LTU", 2)), (18, 62, 34), 0.55, 0.6),
-    Cohort("familie", 8, _year_weights({2012: 2, 2014: 5, 2015: 5, 2016: 5, 2017: 5, 2018: 5,
-                                        2019: 5, 2020: 6}), _o(2012, 1, 1),
+    Cohort("familie", _const(8), _year_weights({2012: 2, 2014: 5, 2015: 5, 2016: 5, 2017: 5,
+                                                2018: 5, 2019: 5, 2020: 6}), _o(2012, 1, 1),
            (("SYR", 25), ("TUR", 20), ("AFG", 10), ("IRQ", 10), ("MAR", 5), ("IND", 5),
             ("SRB", 5), ("RUS", 5), ("IRN", 5), ("THA", 3), ("BRA", 2)), (18, 55, 29), 0.3, 0.35),
-    Cohort("erwerb", 6, _year_weights({2015: 3, 2016: 3, 2017: 3, 2018: 3, 2019: 3, 2020: 2,
-                                       2021: 4, 2022: 7}), _o(2015, 1, 1),
+    # skilled immigration grew after the Fachkräfteeinwanderungsgesetz (2020, reformed 2023/24)
+    Cohort("erwerb", _year_weights({2020: 5, 2021: 6, 2022: 6, 2023: 7, 2024: 8}),
+           _year_weights({2015: 3, 2016: 3, 2017: 3, 2018: 3, 2019: 3, 2020: 2, 2021: 4,
+                          2022: 7, 2023: 7, 2024: 8}), _o(2015, 1, 1),
            (("IND", 20), ("TUR", 15), ("SRB", 10), ("BIH", 10), ("MKD", 8), ("ALB", 8),
             ("PHL", 8), ("VNM", 6), ("BRA", 5), ("TUN", 5), ("MEX", 5)), (20, 55, 31), 0.6, 0.95),
-    Cohort("sonst", 2, _year_weights({2000: 1, 2026: 1}), _o(2000, 1, 1),
+    Cohort("sonst", _const(2), _const(1), _o(2000, 1, 1),
            (("TUR", 20), ("RUS", 15), ("SYR", 10), ("CHN", 10), ("USA", 5), ("XXX", 10),
             ("IRN", 10), ("KAZ", 20)), (18, 80, 40), 0.5, 0.3),
 )
@@ -685,6 +754,38 @@ def _add(events: list, t: int, code) -> int:
     return t
 
 
+def _naturalisation_intensity(year: int) -> float:
+    """Calendar intensity of naturalisation decisions relative to 2023 (NATURALISATIONS_NRW)."""
+    lo, hi = min(NATURALISATIONS_NRW), max(NATURALISATIONS_NRW)
+    n = NATURALISATIONS_NRW[min(max(year, lo), hi)]
+    return n / NATURALISATIONS_NRW[2023]
+
+
+def _naturalised_on(rnd, arrival: int, settled: int) -> int:
+    """Day of naturalisation of a person who will apply: eligible after 8 years' residence (6 with
+    special integration achievements), after 5 years from the reform of 27 June 2024 on, and not
+    before `settled` (a secure title); decisions then come at the calendar intensity of
+    NATURALISATIONS_NRW (record numbers from 2024 on)."""
+    years_before = 6 if rnd() < 0.35 else 8
+    eligible = arrival + years_before * 365
+    if eligible > _NATURALISATION_REFORM:
+        eligible = max(_NATURALISATION_REFORM, arrival + 5 * 365)
+    t = max(eligible, settled + 180)
+    # piecewise-constant hazard per calendar year: one exponential draw walked through the years
+    need = -math.log(1.0 - rnd())
+    while True:
+        d = date.fromordinal(t)
+        year_end = _o(d.year, 12, 31)
+        rate = NATURALISATION_RATE_2023 * _naturalisation_intensity(d.year) / 365
+        span = year_end - t + 1
+        if need <= rate * span:
+            return t + int(need / rate)
+        need -= rate * span
+        t = year_end + 1
+        if d.year > 2100:
+            return _NEVER
+
+
 def _status_path(rnd, cohort: str, arrival: int, birth_year: int, until: int) -> list:
     """Status changes (ordinal, code) from arrival on, following the real legal paths."""
     ev: list[tuple[int, str]] = []
@@ -693,12 +794,14 @@ def _status_path(rnd, cohort: str, arrival: int, birth_year: int, until: int) ->
         _add(ev, a, "GESTATTUNG")
         # asylum procedures took longer during 2015/16
         t = _add(ev, a + 90 + int(rnd() * (600 if a < _o(2017, 1, 1) else 420)), "AE_SCHUTZ")
-        if rnd() < 0.6:
-            ne = _add(ev, t + 3 * 365 + int(rnd() * 3 * 365), "NE")
-            if rnd() < 0.55:
-                years = 5 if ne > _NATURALISATION_REFORM else 6
-                _add(ev, max(ne + 180 + int(rnd() * 900), a + years * 365 + int(rnd() * 1000)),
-                     "DEUTSCH")
+        # recognised refugees naturalise from their § 25 permit or after a settlement permit
+        naturalise = rnd() < 0.6
+        nat = _naturalised_on(rnd, a, t) if naturalise else _NEVER
+        ne = t + 3 * 365 + int(rnd() * 3 * 365) if rnd() < 0.6 else _NEVER
+        if ne < nat - 180:
+            _add(ev, ne, "NE")
+        if nat < _NEVER:
+            _add(ev, nat, "DEUTSCH")
     elif cohort == "asyl_duldung":
         _add(ev, a, "GESTATTUNG")
         t = _add(ev, a + 180 + int(rnd() * 720), "DULDUNG")
@@ -710,12 +813,21 @@ def _status_path(rnd, cohort: str, arrival: int, birth_year: int, until: int) ->
         elif branch < 0.35 and date.fromordinal(t).year - birth_year <= 24:
             _add(ev, max(t + 365, a + 3 * 365) + int(rnd() * 900), "AE_25A")
         elif branch < 0.75 and a <= _CHANCEN_ARRIVED_BY:
-            t104 = _add(ev, max(t + 30, _CHANCEN_FROM + 14 + int(rnd() * 700)), "AE_104C")
+            # most applications were decided in 2023 and early 2024
+            t104 = _add(ev, max(t + 30, _CHANCEN_FROM + 14 + int(rnd() ** 1.5 * 540)),
+                        "AE_104C")
             r = rnd()
             young = date.fromordinal(t104).year - birth_year <= 27
-            nxt = ("AE_25B" if r < 0.5 else "AE_25A" if r < 0.62 and young else
-                   "AE_ERWERB" if r < 0.72 else "DULDUNG")
-            _add(ev, t104 + 480 + int(rnd() * 90), nxt)  # § 104c is valid for 18 months
+            nxt, acc = "DULDUNG", 0.0
+            for code, share in CHANCEN_OUTCOMES:
+                acc += share
+                if r < acc:
+                    nxt = code if code != "AE_25A" or young else "AE_25B"
+                    break
+            # the new title within the 18 months, the fallback when they run out
+            days = (120 + int(rnd() * (CHANCEN_VALID_DAYS - 120)) if nxt != "DULDUNG"
+                    else CHANCEN_VALID_DAYS)
+            _add(ev, t104 + days, nxt)
         elif branch < 0.85:
             _add(ev, max(t + 365, a + 6 * 365 + int(rnd() * 730)), "AE_25B")
     elif cohort == "ukraine":
@@ -724,16 +836,16 @@ def _status_path(rnd, cohort: str, arrival: int, birth_year: int, until: int) ->
             _add(ev, max(a + 365, _o(2023, 6, 1)) + int(rnd() * 900), "AE_ERWERB")
     elif cohort == "eu":
         _add(ev, a, "EU")
-        if rnd() < 0.05:
-            _add(ev, a + 8 * 365 + int(rnd() * 2000), "DEUTSCH")
+        if rnd() < 0.08:
+            _add(ev, _naturalised_on(rnd, a, a), "DEUTSCH")
     elif cohort in ("familie", "erwerb", "sonst"):
         first = {"familie": "AE_FAMILIE", "erwerb": "AE_ERWERB", "sonst": "AE_SONST"}[cohort]
         _add(ev, a, first)
         p_ne = {"familie": 0.55, "erwerb": 0.5, "sonst": 0.3}[cohort]
         if rnd() < p_ne:
             ne = _add(ev, a + (630 if cohort == "erwerb" else 3 * 365) + int(rnd() * 1400), "NE")
-            if rnd() < (0.35 if cohort == "familie" else 0.15):
-                _add(ev, max(ne + 365, a + 6 * 365 + int(rnd() * 1000)), "DEUTSCH")
+            if rnd() < (0.4 if cohort == "familie" else 0.25):
+                _add(ev, _naturalised_on(rnd, a, ne), "DEUTSCH")
     # renewals of the same title, then everything after `until` is cut off
     out: list[tuple[int, str]] = []
     for i, (t, code) in enumerate(ev):
@@ -828,16 +940,26 @@ def _sphere_path(rnd, cohort: str, arrival: int, birth_year: int, status: list,
         gap = 0
         if prev in ("ASYLBLG", "SGB3", "SGB8") and sphere in ("SGB2", "SGB12"):
             # mostly seamless; some wait weeks for the Jobcenter's decision
-            p_gap = 0.12 if t == _AE24_JOBCENTER else 0.22
+            p_gap = 0.12 if t == _AE24_JOBCENTER else BENEFIT_GAP_SHARE
             if rnd() < p_gap:
                 gap = 1 + int(rnd() ** 3 * 120)
         nxt = next((p for p in seq if p > t), _NEVER)
         if gap and t + gap < nxt and t + gap <= until:
-            out.append((t, None))
+            # the weeks without benefits are mostly documented as KEINE, else left empty
+            out.append((t, "KEINE" if rnd() < BENEFIT_GAP_AS_KEINE else None))
             out.append((t + gap, sphere))
         else:
             out.append((t, sphere))
     return out
+
+
+# A gap between two benefits (e.g. AsylbLG ended, the Jobcenter has not decided yet) is recorded
+# as an episode KEINE in this share of cases and left without an episode in the rest.
+BENEFIT_GAP_AS_KEINE = 0.7
+# Share of changes into SGB II / SGB XII with such a gap (the Jobcenter decides after the last
+# AsylbLG or SGB III payment); for the § 24 switch of 1 June 2022 the authorities prepared, so
+# fewer waited then.
+BENEFIT_GAP_SHARE = 0.3
 
 
 @dataclass
@@ -846,9 +968,8 @@ class _People:
 
     until: int
     width: int
-    day_cum: list  # cumulative case-management FTE per day since programme start
+    day_cum: list  # cumulative case-management FTE x inflow weight per day since programme start
     day_total: float
-    district_fte: list  # per day: tuple of (district index -> fte)
     cm_on_day: list  # per day: tuple per district of _Picker or None
     municipalities: list  # per district: _Picker of AGS
 
@@ -857,7 +978,7 @@ def _setup_people(staff: list[StaffMember], until: int, width: int) -> _People:
     days = until - _START + 1
     didx = {d: i for i, (d, _) in enumerate(DISTRICTS)}
     cms = [s for s in staff if s.position.role == "CASE_MANAGEMENT"]
-    day_cum, district_fte, cm_on_day = [], [], []
+    day_cum, cm_on_day = [], []
     acc = 0.0
     cache: dict[tuple, tuple] = {}
     for i in range(days):
@@ -875,15 +996,15 @@ def _setup_people(staff: list[StaffMember], until: int, width: int) -> _People:
                 tuple(_Picker(p) if p else None for p in per),
             )
         ftes, pickers = cache[active]
-        acc += sum(ftes)
+        # new persons come with the case managers' capacity, shaped by the year's inflow
+        acc += sum(ftes) * _inflow_weight(o)
         day_cum.append(acc)
-        district_fte.append(ftes)
         cm_on_day.append(pickers)
     munis = [
         _Picker([(ags, pop) for ags, _, d, pop in MUNICIPALITIES if d == district])
         for district, _ in DISTRICTS
     ]
-    return _People(until, width, day_cum, acc, district_fte, cm_on_day, munis)
+    return _People(until, width, day_cum, acc, cm_on_day, munis)
 
 
 def _pick_staff(rnd, ctx: _People, district: int, ref: int, fallback: int):
@@ -897,16 +1018,57 @@ def _pick_staff(rnd, ctx: _People, district: int, ref: int, fallback: int):
     return None
 
 
-def _pick_district(u: float, ftes: tuple) -> int:
-    total = sum(ftes)
+def _district_inflow() -> tuple[float, ...]:
+    """Weight of each district for new cases: its inhabitants times its DISTRICT_INFLOW."""
+    pop = {d: 0 for d, _ in DISTRICTS}
+    for _ags, _name, d, inhabitants in MUNICIPALITIES:
+        pop[d] += inhabitants
+    return tuple(pop[d] * DISTRICT_INFLOW.get(d, 1.0) for d, _ in DISTRICTS)
+
+
+def _pick_district(u: float, weights: tuple) -> int:
+    """A district for a new case, by the weights of _district_inflow: cases come where people
+    live, whether or not a post there is vacant (a vacancy raises the caseload per FTE)."""
+    total = sum(weights)
     if total <= 0:
         return int(u * len(DISTRICTS)) % len(DISTRICTS)
     x = u * total
-    for i, f in enumerate(ftes):
+    for i, f in enumerate(weights):
         if x < f:
             return i
         x -= f
-    return len(ftes) - 1
+    return len(weights) - 1
+
+
+def _step_between(status: list, lo: int, hi: int) -> bool:
+    """Whether the status path changes its code on a day in [lo, hi]."""
+    for i in range(1, len(status)):
+        t, code = status[i]
+        if t > hi:
+            return False
+        if t >= lo and code != status[i - 1][1]:
+            return True
+    return False
+
+
+def _from_intake(events: list, intake: int) -> list:
+    """The events from the one in force on `intake` on (a path starting later: all of it)."""
+    first = 0
+    while first + 1 < len(events) and events[first + 1][0] <= intake:
+        first += 1
+    return events[first:]
+
+
+def _cohort_picker(year: int, spring: bool) -> _Picker:
+    """The cohorts' shares among new persons of a year (the Ukrainian one raised in spring 2022)."""
+    pairs = []
+    for c in COHORTS:
+        w = c.weight(year)
+        if spring and c.name == "ukraine":
+            w *= UKRAINE_SPRING_SHARE
+        if w > 0:
+            pairs.append((c, w))
+    return _Picker(pairs)
 
 
 def _generate_persons(rng: random.Random, ctx: _People, first: int, count: int, first_case: int,
@@ -933,6 +1095,8 @@ def _generate_persons(rng: random.Random, ctx: _People, first: int, count: int, 
     cit_pick = {c.name: _Picker(c.citizenships) for c in COHORTS}
     ndays = len(ctx.day_cum)
     year_pickers: dict[tuple[str, int], _Picker] = {}
+    cohort_pickers: dict[tuple[int, bool], _Picker] = {}
+    district_weights = _district_inflow()
 
     for n in range(first, first + count):
         pid = f"P{n:0{w}d}"
@@ -943,23 +1107,23 @@ def _generate_persons(rng: random.Random, ctx: _People, first: int, count: int, 
         else:
             day = int(rnd() * ndays)
         opened = _START + day
-        district = _pick_district(rnd(), ctx.district_fte[day])
+        district = _pick_district(rnd(), district_weights)
         opened_date = date.fromordinal(opened)
 
         # who the person is, given when the case opened
-        cands = [c for c in COHORTS if c.name != "ukraine" or opened >= _UKRAINE_FIRST_CASE]
-        total = sum(c.weight for c in cands)
-        x = rnd() * total
-        cohort = cands[-1]
-        for c in cands:
-            if x < c.weight:
-                cohort = c
-                break
-            x -= c.weight
+        spring = UKRAINE_SPRING[0] <= opened <= UKRAINE_SPRING[1]
+        picker = cohort_pickers.get((opened_date.year, spring))
+        if picker is None:
+            picker = cohort_pickers[(opened_date.year, spring)] = _cohort_picker(
+                opened_date.year, spring)
+        cohort = picker.pick(rnd())
+        if cohort.name == "ukraine" and opened < _UKRAINE_FIRST_CASE:
+            cohort = COHORTS[0]
         year_picker = year_pickers.get((cohort.name, opened_date.year))
         if year_picker is None:
             lo_year = date.fromordinal(cohort.arrival_from).year
-            years = [(y, cohort.arrival_years(y)) for y in range(lo_year, opened_date.year + 1)]
+            years = [(y, cohort.arrival_years(y) * ARRIVAL_RECENCY ** (opened_date.year - y))
+                     for y in range(lo_year, opened_date.year + 1)]
             years = [(y, wt) for y, wt in years if wt > 0] or [(opened_date.year, 1)]
             year_picker = year_pickers[(cohort.name, opened_date.year)] = _Picker(years)
         year = year_picker.pick(rnd())
@@ -979,10 +1143,27 @@ def _generate_persons(rng: random.Random, ctx: _People, first: int, count: int, 
         sex = ("m" if r < cohort.male_share else "w" if r < 0.986 else "x" if r < 0.997 else "d")
         citizenship = cit_pick[cohort.name].pick(rnd())
         known_arrival = rnd() >= 0.02
+
+        # the path is drawn beyond `until` far enough to see the case's first year (a step
+        # due after `until` must count as due, or the last year would thin out), then cut
+        horizon = max(until, opened + 365)
+        status = _status_path(rnd, cohort.name, arrival, birth_year, horizon)
+        if cohort.name != "ukraine" and rnd() < PENDING_STEP_SHARE:
+            # many come because a step is due: an earlier arrival whose path has one in the
+            # case's first year (tries, else the person stays as drawn)
+            for _ in range(PENDING_STEP_TRIES):
+                if _step_between(status, opened, opened + 365):
+                    break
+                earlier = max(cohort.arrival_from, arrival - 365 - int(rnd() * 3 * 365))
+                born = min(birth_year, date.fromordinal(earlier).year)
+                path = _status_path(rnd, cohort.name, earlier, born, horizon)
+                if _step_between(path, opened, opened + 365):
+                    arrival, birth_year, status = earlier, born, path
+                    break
+        if horizon > until:
+            status = [e for e in status if e[0] <= until]
         person_rows.append((pid, birth_year, sex, citizenship,
                             D[arrival] if known_arrival else None))
-
-        status = _status_path(rnd, cohort.name, arrival, birth_year, until)
         spheres = _sphere_path(rnd, cohort.name, arrival, birth_year, status, until)
 
         # cases: a first one, for some a second after the first closed
@@ -1076,11 +1257,18 @@ def _generate_persons(rng: random.Random, ctx: _People, first: int, count: int, 
         # status and sphere are recorded while the KIM team is in contact: after the last case
         # closed both histories end there, except for a few that nobody closed (a warning on
         # the data-quality page); otherwise the latest episode stays open
+        # ... and they begin at the first case: the episode in force when it opened (with the
+        # day since when) and every change after it; earlier titles are not documented. (A
+        # history since arrival would count, for every past year, the earlier steps of all who
+        # came later, so past years would outgrow the recent ones for that reason alone.)
         cut = None
         if cases and cases[-1][1] is not None and rnd() >= 0.05:
             cut = cases[-1][1]
             status = [s for s in status if s[0] <= cut]
             spheres = [s for s in spheres if s[0] <= cut]
+        intake = cases[0][0] if cases else opened
+        status = _from_intake(status, intake)
+        spheres = _from_intake(spheres, intake)
         for i, (t, code) in enumerate(status):
             end = status[i + 1][0] - 1 if i + 1 < len(status) else cut
             status_rows.append((pid, code, D[t], D[end] if end is not None else None))

@@ -34,7 +34,13 @@ from sqlalchemy import (
 )
 
 from . import schema
-from .events import case_spans, episode_events, now
+from .events import (
+    benefit_changes_query,
+    case_spans,
+    episode_events,
+    exit_changes_query,
+    now,
+)
 from .sqlfuncs import month_start
 
 # Raise when what the derived tables hold (or how) changes: older ones are then rebuilt.
@@ -183,6 +189,22 @@ def _rebuild(conn: Connection, run_id: int) -> None:
                    sphere.c.to_code, sphere.c.gap_days, func.count()).group_by(
                 sphere.c.event_date, sphere.c.district_id, sphere.c.from_code,
                 sphere.c.to_code, sphere.c.gap_days,
+            ),
+        ))
+        benefit = _attributed(benefit_changes_query(None))
+        conn.execute(insert(schema.benefit_change_day).from_select(
+            ["event_date", "district_id", "gap_days", "n"],
+            select(benefit.c.event_date, benefit.c.district_id, benefit.c.gap_days,
+                   func.count()).group_by(
+                benefit.c.event_date, benefit.c.district_id, benefit.c.gap_days,
+            ),
+        ))
+        exits = _attributed(exit_changes_query(None))
+        conn.execute(insert(schema.benefit_exit_day).from_select(
+            ["event_date", "district_id", "next_benefit_from", "n"],
+            select(exits.c.event_date, exits.c.district_id, exits.c.next_benefit_from,
+                   func.count()).group_by(
+                exits.c.event_date, exits.c.district_id, exits.c.next_benefit_from,
             ),
         ))
         _fill_stale_candidates(conn)

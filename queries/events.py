@@ -13,7 +13,7 @@ from sqlalchemy import and_, case, func, literal, null, or_, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import GenericFunction
 
-from . import schema
+from . import codes, schema
 from .filters import Filter
 from .sqlfuncs import days_between
 
@@ -121,3 +121,44 @@ def episode_events(f: Filter | None, table, code: str):
         )
         conditions.append(spans.c.district_id == f.district)
     return query.where(*conditions).subquery()
+
+
+def benefit_episodes():
+    """The sphere episodes that are a benefit: every sphere but KEINE (KPIS.md)."""
+    t = schema.legal_sphere_episode
+    return (
+        select(t.c.person_id, t.c.sphere, t.c.valid_from, t.c.valid_to)
+        .where(t.c.sphere != codes.NO_BENEFIT_SPHERE)
+        .subquery()
+    )
+
+
+def benefit_changes_query(f: Filter | None):
+    """Subquery of benefit changes: consecutive benefit episodes with different spheres.
+
+    KEINE episodes in between are part of the gap, so its days are those without any benefit.
+    """
+    return episode_events(f, benefit_episodes(), "sphere")
+
+
+def exit_changes_query(f: Filter | None):
+    """Subquery of changes into KEINE with the start of the person's next benefit episode after
+    them (next_benefit_from, NULL when there is none): person_id, event_date, next_benefit_from.
+    """
+    changes = episode_events(f, schema.legal_sphere_episode, "sphere")
+    b = schema.legal_sphere_episode.alias("next_benefit")
+    next_benefit = (
+        select(func.min(b.c.valid_from))
+        .where(
+            b.c.person_id == changes.c.person_id,
+            b.c.valid_from > changes.c.event_date,
+            b.c.sphere != codes.NO_BENEFIT_SPHERE,
+        )
+        .scalar_subquery()
+    )
+    return (
+        select(changes.c.person_id, changes.c.event_date,
+               next_benefit.label("next_benefit_from"))
+        .where(changes.c.to_code == codes.NO_BENEFIT_SPHERE)
+        .subquery()
+    )

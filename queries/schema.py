@@ -390,6 +390,30 @@ closure_day = Table(
     Index("ix_closure_day", "closed_on", "district_id", "close_reason", "days", "n"),
 )
 
+# Benefit changes (KPIS.md sphere_changes.benefit) per day: pairs of consecutive non-KEINE sphere
+# episodes with different spheres, attributed district and gap in benefit-free days.
+benefit_change_day = Table(
+    "benefit_change_day",
+    metadata,
+    Column("event_date", Date, nullable=False),
+    Column("district_id", ID, nullable=True),
+    Column("gap_days", Integer, nullable=False),
+    Column("n", Integer, nullable=False),
+    Index("ix_benefit_change_day", "event_date", "district_id", "gap_days", "n"),
+)
+
+# Changes into KEINE per day with the valid_from of the person's next benefit (non-KEINE)
+# episode after it (NULL: none): an exit up to as_of when that is NULL or later than as_of.
+benefit_exit_day = Table(
+    "benefit_exit_day",
+    metadata,
+    Column("event_date", Date, nullable=False),
+    Column("district_id", ID, nullable=True),
+    Column("next_benefit_from", Date, nullable=True),
+    Column("n", Integer, nullable=False),
+    Index("ix_benefit_exit_day", "event_date", "district_id", "next_benefit_from", "n"),
+)
+
 # Status transitions dated before the person's arrival_date (quality check), one row each.
 transition_before_arrival = Table(
     "transition_before_arrival",
@@ -426,6 +450,8 @@ DERIVED_TABLES: tuple[Table, ...] = (
     need_resolution_day,
     referral_day,
     closure_day,
+    benefit_change_day,
+    benefit_exit_day,
     transition_before_arrival,
     stale_candidate,
 )

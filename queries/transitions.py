@@ -13,11 +13,11 @@ stays the raw definition that builds them and answers when they are missing or s
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, func, or_, select
 
 from . import codes, derived, schema
 from .budget import ratio
-from .events import episode_events
+from .events import benefit_changes_query, episode_events, exit_changes_query
 from .filters import Filter, months_between
 from .sqlfuncs import month_key
 
@@ -86,6 +86,62 @@ def _sphere_counts(conn: Connection, f: Filter) -> list[tuple[str, str, int, int
             events.c.from_code, events.c.to_code, events.c.gap_days, func.count()
         ).group_by(events.c.from_code, events.c.to_code, events.c.gap_days)
     return [(frm, to, int(gap), int(n)) for frm, to, gap, n in conn.execute(query)]
+
+
+def _gap_figures(f: Filter, histogram: list[tuple[int, int]], share) -> dict:
+    """total, seamless, seamless_share (share(seamless, total)) and median_gap_days of changes
+    given as a (gap, number) histogram, suppressed."""
+    total = sum(n for _, n in histogram)
+    seamless = sum(n for gap, n in histogram if gap == 0)
+    shown_total, shown_seamless = f.suppress(total), f.suppress(seamless)
+    # A ratio or median from a suppressed count would give that count back: the share comes
+    # from both counts, the median from all changes (the total).
+    share_shown = shown_total is not None and shown_seamless is not None
+    return {
+        "total": shown_total,
+        "seamless": shown_seamless,
+        "seamless_share": share(seamless, total) if share_shown else None,
+        "median_gap_days": median_from_histogram(histogram) if shown_total is not None else None,
+    }
+
+
+def _benefit_counts(conn: Connection, f: Filter) -> tuple[list[tuple[int, int]], int]:
+    """(gap histogram of the period's benefit changes, number of exits), exact (unsuppressed)."""
+    if derived.fresh(conn):
+        t, x = schema.benefit_change_day, schema.benefit_exit_day
+        changes = (
+            select(t.c.gap_days, func.sum(t.c.n))
+            .where(t.c.event_date >= f.period_from, t.c.event_date <= f.period_to)
+            .group_by(t.c.gap_days)
+        )
+        exits = select(func.coalesce(func.sum(x.c.n), 0)).where(
+            x.c.event_date >= f.period_from,
+            x.c.event_date <= f.period_to,
+            or_(x.c.next_benefit_from.is_(None), x.c.next_benefit_from > f.as_of),
+        )
+        if f.district is not None:
+            changes = changes.where(t.c.district_id == f.district)
+            exits = exits.where(x.c.district_id == f.district)
+    else:
+        events = benefit_changes_query(f)
+        changes = select(events.c.gap_days, func.count()).group_by(events.c.gap_days)
+        out = exit_changes_query(f)
+        exits = select(func.count()).select_from(out).where(
+            or_(out.c.next_benefit_from.is_(None), out.c.next_benefit_from > f.as_of)
+        )
+    histogram = sorted((int(gap), int(n)) for gap, n in conn.execute(changes))
+    return histogram, int(conn.execute(exits).scalar() or 0)
+
+
+def benefit_changes(conn: Connection, f: Filter) -> dict:
+    """The "sphere_changes.benefit" object of KPIS.md: changes between benefit spheres (KEINE
+    counts as part of the gap) and exits into KEINE without a later benefit up to as_of."""
+    histogram, exits = _benefit_counts(conn, f)
+    # unrounded (KPIS.md): rounding is for display only
+    return {
+        **_gap_figures(f, histogram, lambda a, b: a / b if b else None),
+        "exits": f.suppress(exits),
+    }
 
 
 def _gap_histogram(rows: list[tuple[str, str, int, int]]) -> list[tuple[int, int]]:
@@ -162,18 +218,10 @@ def sphere_changes(conn: Connection, f: Filter) -> dict:
     flows: dict[tuple[str, str], int] = {}
     for frm, to, _gap, n in rows:
         flows[(frm, to)] = flows.get((frm, to), 0) + n
-    total = sum(n for _, n in histogram)
-    seamless = sum(n for gap, n in histogram if gap == 0)
-    shown_total, shown_seamless = f.suppress(total), f.suppress(seamless)
-    # A ratio or median from a suppressed count would give that count back: the share comes
-    # from both counts, the median from all changes (the total).
-    share_shown = shown_total is not None and shown_seamless is not None
     return {
-        "total": shown_total,
-        "seamless": shown_seamless,
-        "seamless_share": ratio(seamless, total) if share_shown else None,
-        "median_gap_days": median_from_histogram(histogram) if shown_total is not None else None,
+        **_gap_figures(f, histogram, ratio),
         "flows": _flows(f, flows),
+        "benefit": benefit_changes(conn, f),
     }
 
 

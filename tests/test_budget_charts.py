@@ -201,7 +201,7 @@ def test_land_funds_per_module_earned_forfeited_and_paid_back(budget):
     assert text == (
         "Landesmittel bewilligt 130.000\u00a0€, davon voraussichtlich abgerufen 120.000\u00a0€ und "
         "voraussichtlich verfallen 10.000\u00a0€; vom Land bereits erhalten 105.000\u00a0€, davon "
-        "voraussichtlich zurückzuzahlen 10.000\u00a0€. Eigenanteil (eigene Mittel): 20.000\u00a0€.")
+        "voraussichtlich zurückzuzahlen 10.000\u00a0€. Eigenanteil: 20.000\u00a0€.")
     # Modul I: 48 - 42 = 6 FTE-months vacant; Modul III: 6 of 6
     assert bc.vacancy_text(budget) == (
         "Unbesetzte Stellen 2025 (laut Stellen- und Personaldaten, bis Jahresende): Modul I "

@@ -251,6 +251,8 @@ def test_until_before_the_programme_is_refused(engine):
 # Status changes the generator may produce: the real paths of the issue.
 ALLOWED_TRANSITIONS = {
     ("GESTATTUNG", "AE_SCHUTZ"), ("AE_SCHUTZ", "NE"), ("NE", "DEUTSCH"),
+    # recognised refugees may be naturalised from their § 25 permit (§ 10 StAG), as most Syrians
+    ("AE_SCHUTZ", "DEUTSCH"),
     ("GESTATTUNG", "DULDUNG"), ("DULDUNG", "AE_104C"), ("AE_104C", "AE_25A"),
     ("AE_104C", "AE_25B"), ("AE_104C", "DULDUNG"), ("AE_104C", "AE_ERWERB"),
     ("DULDUNG", "AE_25A"), ("DULDUNG", "AE_25B"), ("DULDUNG", "DULDUNG_AB"),
@@ -373,3 +375,78 @@ def test_realistic_figures_for_the_steering_group(engine):
         assert conn.execute(select(func.count()).select_from(le).where(
             le.c.kind == "AUSGABE", le.c.amount_cents < 0
         )).scalar() > 0
+
+
+def _months_elapsed(first: date, last: date) -> float:
+    return ((last - first).days + 1) / (365.25 / 12)
+
+
+def test_trends_over_the_years_on_the_default_demo(engine):
+    """The default demo (2,000 persons, seed 2020, up to today) follows the public trends of
+    queries/demo.py: no year thins out because it is recent, Einbürgerungen rise after the
+    reform of June 2024, the § 24 switch of June 2022 is a visible wave, benefit changes show
+    their gaps, and one Bezirk carries clearly more cases per FTE."""
+    from queries import caseload, transitions
+    from queries.filters import Filter
+
+    today = date.today()
+    demo.generate(engine, persons=2000, seed=2020, until=today)
+    with engine.connect() as conn:
+        def total(a, b, **kw):
+            return transitions.transitions(conn, Filter(a, b, min_cell=0, **kw))
+
+        # transitions per month: the current year against the average of 2021-2024
+        base = total(date(2021, 1, 1), date(2024, 12, 31))["total"] / 48
+        first = date(today.year, 1, 1)
+        if (today - first).days < 60:  # early January: the last 365 days instead
+            first = date.fromordinal(today.toordinal() - 364)
+        current = total(first, today)["total"] / _months_elapsed(first, today)
+        assert base >= 5
+        assert 0.7 * base <= current <= 1.3 * base, (current, base)
+        # ... and the year before and the year 2025 just as well
+        for year in range(2022, today.year):
+            per_month = total(date(year, 1, 1), date(year, 12, 31))["total"] / 12
+            assert 0.7 * base <= per_month <= 1.4 * base, (year, per_month, base)
+
+        # Einbürgerungen after the Staatsangehörigkeitsgesetz of 27 June 2024
+        nat = {y: total(date(y, 1, 1), date(y, 12, 31))["einbuergerungen"]
+               for y in (2023, 2024, 2025)}
+        assert nat[2024] > nat[2023] and nat[2025] > nat[2023], nat
+
+        # AsylbLG -> SGB II: the wave of 1 June 2022
+        def asyl_to_sgb2(month):
+            last = date(2022, month + 1, 1) if month < 12 else date(2023, 1, 1)
+            flows = total(date(2022, month, 1), date.fromordinal(last.toordinal() - 1))[
+                "sphere_changes"]["flows"]
+            return sum(f["count"] for f in flows if (f["from"], f["to"]) == ("ASYLBLG", "SGB2"))
+
+        by_month = {m: asyl_to_sgb2(m) for m in range(1, 13)}
+        others = [n for m, n in by_month.items() if m != 6]
+        assert by_month[6] >= 30 and by_month[6] > 3 * max(others), by_month
+
+        # benefit changes: KEINE is part of the gap; exits are counted apart from the changes
+        for a in (date(2020, 7, 1), date(today.year, 1, 1)):
+            spheres = total(a, today)["sphere_changes"]
+            benefit = spheres["benefit"]
+            assert benefit["total"] >= 20
+            assert benefit["seamless_share"] < 0.85, (a, benefit)
+            assert benefit["exits"] > 0
+            # the plain Rechtskreiswechsel count the exits (and every step into and out of
+            # KEINE), mostly seamless; the benefit view does not
+            assert spheres["seamless_share"] > benefit["seamless_share"]
+            assert benefit["total"] < spheres["total"]
+
+        # one Bezirk (SUED) with clearly more cases per FTE, now and two years ago
+        for day in (today, date(today.year - 2, 6, 30)):
+            rows = caseload.caseload(conn, Filter(date(day.year, 1, 1), day, min_cell=0))
+            per_fte = {d["id"]: d["per_fte"] for d in rows["districts"]}
+            others = max(v for k, v in per_fte.items() if k != "SUED")
+            assert per_fte["SUED"] > 1.2 * others, (day, per_fte)
+
+        # more new persons in 2022 (Ukraine) than in the years around it
+        c = schema.case_file
+        firsts = select(func.min(c.c.opened_on).label("first")).group_by(c.c.person_id)
+        years: dict[int, int] = {}
+        for (d,) in conn.execute(firsts):
+            years[d.year] = years.get(d.year, 0) + 1
+        assert years[2022] > 1.3 * max(years[2021], years[2024]), years

@@ -35,7 +35,7 @@ from queries.filters import Filter
 from tests.test_caseload import fixture_engine  # noqa: F401 - pytest fixture
 from tests.test_outcomes import load as load_outcomes
 from tests.test_quality import fixture_db  # noqa: F401 - pytest fixture
-from tests.test_transitions import histories  # noqa: F401 - pytest fixture
+from tests.test_transitions import benefit_histories, histories  # noqa: F401 - pytest fixture
 
 D = date
 
@@ -115,6 +115,12 @@ def _boundary_filters(engine, limit: int = 40) -> list[Filter]:
 def test_transitions_fixture(histories, monkeypatch):  # noqa: F811
     _record_ok_run(histories)
     assert _assert_derived_equals_raw(histories, monkeypatch, _boundary_filters(histories)) > 100
+
+
+def test_benefit_fixture(benefit_histories, monkeypatch):  # noqa: F811
+    _record_ok_run(benefit_histories)
+    filters = _boundary_filters(benefit_histories)
+    assert _assert_derived_equals_raw(benefit_histories, monkeypatch, filters) > 100
 
 
 def test_caseload_fixture(fixture_engine, monkeypatch):  # noqa: F811

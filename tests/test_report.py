@@ -44,6 +44,23 @@ def _load(engine) -> None:
                  "valid_to": None},
             ],
         )
+        # P1's benefits: SGB II to 31 Jan, a month without benefits (KEINE), SGB III from
+        # 1 Mar to 31 May, then KEINE again from 1 Jun: one benefit change SGB2 -> SGB3 on
+        # 2025-03-01 with a gap of (1 Mar - 31 Jan) - 1 = 28 days, and one exit (1 Jun; the
+        # step into KEINE on 1 Feb was followed by SGB III and is no exit).
+        conn.execute(
+            insert(schema.legal_sphere_episode),
+            [
+                {"person_id": "P1", "sphere": "SGB2", "valid_from": D("2024-01-01"),
+                 "valid_to": D("2025-01-31")},
+                {"person_id": "P1", "sphere": "KEINE", "valid_from": D("2025-02-01"),
+                 "valid_to": D("2025-02-28")},
+                {"person_id": "P1", "sphere": "SGB3", "valid_from": D("2025-03-01"),
+                 "valid_to": D("2025-05-31")},
+                {"person_id": "P1", "sphere": "KEINE", "valid_from": D("2025-06-01"),
+                 "valid_to": None},
+            ],
+        )
         record_run(conn, started_at=datetime(2025, 6, 16, 8, 0),
                    finished_at=datetime(2025, 6, 16, 8, 30), source="demo", outcome="OK",
                    files={})
@@ -81,6 +98,11 @@ def test_build_report_shape_and_values(engine, monkeypatch):
     assert (module_ii["allocated_cents"], module_ii["spent_cents"]) == (33_000_000, 1_234_567)
     # P1: DULDUNG -> AE_25B on 2025-03-01 is the one transition of the period.
     assert data["transitions"]["total"] == 1 and data["transitions"]["bleiberecht"] == 1
+    assert data["transitions"]["sphere_changes"]["benefit"] == {
+        "total": 1, "seamless": 0, "seamless_share": 0.0, "median_gap_days": 28.0, "exits": 1,
+    }
+    # the plain Rechtskreiswechsel see three seamless steps: into KEINE, to SGB3, into KEINE
+    assert data["transitions"]["sphere_changes"]["total"] == 3
     json.dumps(data)  # plain JSON data throughout
 
 
@@ -116,6 +138,13 @@ def test_report_csv_long_format(engine):
     # and SUED, so the district filter keeps it in NORD: latest case before 2025-03-01 is C01).
     assert lines[("transitions.flows", "DULDUNG->AE_25B", "count")] == ""
     assert lines[("transitions", "", "bleiberecht")] == ""
+    # benefit change and exit are single ones: hidden; zero seamless ones are shown
+    benefit = "transitions.sphere_changes.benefit"
+    assert lines[(benefit, "", "total")] == ""
+    assert lines[(benefit, "", "seamless")] == "0"
+    assert lines[(benefit, "", "seamless_share")] == ""
+    assert lines[(benefit, "", "median_gap_days")] == ""
+    assert lines[(benefit, "", "exits")] == ""
 
 
 def test_report_csv_formats_values():

@@ -247,3 +247,22 @@ def test_status_flow_table_uses_full_legal_labels():
     assert [row[c.field + "__text"] for c in tc.FLOW_COLUMNS] == [
         "Duldung (§ 60a AufenthG)", "Gut integrierte Jugendliche (§ 25a)", SUPPRESSED
     ]
+
+
+def test_benefit_summary_in_german_with_suppressed_counts():
+    from dashboard.pages.transitions import benefit_summary
+
+    text = benefit_summary({"total": 1234, "seamless": 905, "seamless_share": 905 / 1234,
+                            "median_gap_days": 0.0, "exits": 480}, 5)
+    # 905 / 1234 = 0.73339 -> 73,3 %
+    assert text == ("Leistungswechsel (eine Zeit ohne Leistungen zählt als Lücke): 1.234, davon "
+                    "905 nahtlos (73,3\u00a0%); mittlere Lücke (Median): 0,0 Tage. "
+                    "480\u00a0Austritte aus dem Leistungsbezug (bis zum Stichtag keine "
+                    "Leistung mehr, etwa wegen Arbeit).")
+    hidden = benefit_summary({"total": 7, "seamless": None, "seamless_share": None,
+                              "median_gap_days": 12.5, "exits": None}, 5)
+    assert "7, davon <\u00a05 nahtlos (–)" in hidden and "12,5 Tage" in hidden
+    assert "<\u00a05\u00a0Austritte" in hidden
+    assert benefit_summary({"total": 0, "seamless": 0, "seamless_share": None,
+                            "median_gap_days": None, "exits": 0}, 5).startswith(
+        "Keine Wechsel von einer Leistung in eine andere. 0\u00a0Austritte")

@@ -191,6 +191,11 @@ def test_kreis_wide_without_suppression(histories):
     assert (spheres["total"], spheres["seamless"]) == (6, 2)
     assert spheres["seamless_share"] == 2 / 6  # unrounded
     assert spheres["median_gap_days"] == 5.5
+    # Benefit changes (KEINE is part of the gap): a (0), c (30), d (0), e (99), f (7); b goes
+    # into KEINE and is no benefit change but an exit (P2 has no later benefit up to 31 Mar).
+    # Gaps sorted 0 0 7 30 99 -> median 7; seamless 2 of 5 = 0.4.
+    assert spheres["benefit"] == {"total": 5, "seamless": 2, "seamless_share": 0.4,
+                                  "median_gap_days": 7.0, "exits": 1}
     assert spheres["flows"] == [
         {"from": "ASYLBLG", "to": "SGB2", "count": 3},  # a, c, f
         {"from": "SGB12", "to": "SGB8", "count": 1},  # e; SGB12 sorts before SGB2
@@ -228,6 +233,9 @@ def test_district_attribution(histories):
             {"from": "ASYLBLG", "to": "SGB2", "count": 1},
             {"from": "SGB2", "to": "KEINE", "count": 1},
         ],
+        # benefit changes in NORD: f (gap 7) only; exit: P2's SGB2 -> KEINE (b), no later benefit
+        "benefit": {"total": 1, "seamless": 0, "seamless_share": 0.0, "median_gap_days": 7.0,
+                    "exits": 1},
     }
     assert [b["count"] for b in nord_gaps] == [0, 2, 0, 0, 0]
 
@@ -256,6 +264,9 @@ def test_district_attribution(histories):
             {"from": "SGB12", "to": "SGB8", "count": 1},
             {"from": "SGB2", "to": "SGB3", "count": 1},
         ],
+        # benefit changes in SUED: a (0), d (0), e (99): 2 of 3 seamless, unrounded; no exit
+        "benefit": {"total": 3, "seamless": 2, "seamless_share": 2 / 3, "median_gap_days": 0.0,
+                    "exits": 0},
     }
     assert [b["count"] for b in sued_gaps] == [2, 0, 0, 0, 1]
     # P3 (no case) is in neither district: 3 + 3 = 7 - 1 transitions, 2 + 3 = 6 - 1 changes.
@@ -320,6 +331,8 @@ def test_empty_period_lists_every_month(histories):
         "seamless_share": None,
         "median_gap_days": None,
         "flows": [],
+        "benefit": {"total": 0, "seamless": 0, "seamless_share": None, "median_gap_days": None,
+                    "exits": 0},
     }
     assert [b["bucket"] for b in gaps] == ["0", "1-7", "8-30", "31-90", ">90"]
     assert {b["count"] for b in gaps} == {0}
@@ -357,3 +370,88 @@ def test_median_from_histogram():
     assert median_from_histogram([(1, 3), (8, 1)]) == 1.0
     # 1 8 -> 4.5 (the middles in two buckets)
     assert median_from_histogram([(1, 1), (8, 1)]) == 4.5
+
+
+# Benefit changes (KPIS.md sphere_changes.benefit) on their own fixture, by hand.
+# Cases: Q1, Q2 in NORD (Coesfeld), Q3, Q4 in SUED (Dülmen), all opened 2023-01-01; Q5 none.
+#   Q1 ASYLBLG to 2025-01-31, KEINE 02-01..02-28, SGB2 from 03-01: a change through a KEINE
+#      gap, ASYLBLG -> SGB2 dated 2025-03-01, gap (1 Mar - 31 Jan) - 1 = 29 - 1 = 28 days
+#      (the 28 days of February); its change into KEINE on 02-01 is followed by a return.
+#   Q2 SGB2 to 2025-03-31, SGB3 from 04-01: seamless, SGB2 -> SGB3 dated 04-01, gap 0.
+#   Q3 SGB2 to 2025-04-14, KEINE from 04-15, nothing later: an exit dated 04-15.
+#   Q4 SGB3 to 2025-01-31, KEINE 02-01..05-31, SGB3 from 06-01: exit followed by a return to
+#      the same sphere (SGB3 after SGB3 is no benefit change).
+#   Q5 SGB8 to 2025-01-09, no row until KEINE 01-20..02-09, SGB2 from 02-10: SGB8 -> SGB2 dated
+#      02-10, gap (10 Feb - 9 Jan) - 1 = 32 - 1 = 31, the missing days and KEINE together.
+BENEFIT_CASES = [
+    ("B1", "Q1", "05558012", D(2023, 1, 1)),
+    ("B2", "Q2", "05558012", D(2023, 1, 1)),
+    ("B3", "Q3", "05558016", D(2023, 1, 1)),
+    ("B4", "Q4", "05558016", D(2023, 1, 1)),
+]
+BENEFIT_SPHERES = [
+    ("Q1", "ASYLBLG", D(2024, 1, 1), D(2025, 1, 31)),
+    ("Q1", "KEINE", D(2025, 2, 1), D(2025, 2, 28)),
+    ("Q1", "SGB2", D(2025, 3, 1), None),
+    ("Q2", "SGB2", D(2024, 6, 1), D(2025, 3, 31)),
+    ("Q2", "SGB3", D(2025, 4, 1), None),
+    ("Q3", "SGB2", D(2023, 1, 1), D(2025, 4, 14)),
+    ("Q3", "KEINE", D(2025, 4, 15), None),
+    ("Q4", "SGB3", D(2024, 1, 1), D(2025, 1, 31)),
+    ("Q4", "KEINE", D(2025, 2, 1), D(2025, 5, 31)),
+    ("Q4", "SGB3", D(2025, 6, 1), None),
+    ("Q5", "SGB8", D(2024, 1, 1), D(2025, 1, 9)),
+    ("Q5", "KEINE", D(2025, 1, 20), D(2025, 2, 9)),
+    ("Q5", "SGB2", D(2025, 2, 10), None),
+]
+
+
+@pytest.fixture
+def benefit_histories(engine):
+    return _load(engine, BENEFIT_CASES, [], BENEFIT_SPHERES)
+
+
+def _spheres(engine, f):
+    with engine.connect() as conn:
+        return transitions(conn, f)["sphere_changes"]
+
+
+def test_benefit_changes_count_keine_as_gap(benefit_histories):
+    spheres = _spheres(benefit_histories, Filter(D(2025, 1, 1), D(2025, 6, 30), min_cell=0))
+    # Q1 (28), Q2 (0), Q5 (31): 3 changes, 1 seamless; gaps 0 28 31 -> median 28.
+    # Exits up to 30 Jun: Q3 only (Q1 came back on 1 Mar, Q4 on 1 Jun, Q5 on 10 Feb).
+    assert spheres["benefit"] == {"total": 3, "seamless": 1, "seamless_share": 1 / 3,
+                                  "median_gap_days": 28.0, "exits": 1}
+    # The plain Rechtskreiswechsel count every step into and out of KEINE: Q1 2 (gap 0, 0),
+    # Q2 1 (0), Q3 1 (0), Q4 2 (0, 0), Q5 2 (SGB8 -> KEINE 20 Jan - 9 Jan - 1 = 10, then 0):
+    # 8 changes of which 7 look seamless.
+    assert (spheres["total"], spheres["seamless"]) == (8, 7)
+
+
+def test_benefit_exits_depend_on_as_of(benefit_histories):
+    # As of 31 May Q4 has not come back yet (1 Jun): exits Q3 and Q4; the changes stay 3.
+    may = _spheres(benefit_histories, Filter(D(2025, 1, 1), D(2025, 5, 31), min_cell=0))
+    assert may["benefit"]["exits"] == 2
+    assert may["benefit"]["total"] == 3
+    # February, as of 28 Feb: the change Q5 (10 Feb, gap 31); exits Q1 and Q4 (both into KEINE
+    # on 1 Feb, back only on 1 Mar and 1 Jun); Q5's step into KEINE (20 Jan) is before.
+    feb = _spheres(benefit_histories, Filter(D(2025, 2, 1), D(2025, 2, 28), min_cell=0))
+    assert feb["benefit"] == {"total": 1, "seamless": 0, "seamless_share": 0.0,
+                              "median_gap_days": 31.0, "exits": 2}
+
+
+def test_benefit_changes_by_district_and_suppressed(benefit_histories):
+    period = (D(2025, 1, 1), D(2025, 6, 30))
+    nord = _spheres(benefit_histories, Filter(*period, district="NORD", min_cell=0))
+    # NORD: Q1 (28), Q2 (0): median (0 + 28) / 2 = 14; no exit
+    assert nord["benefit"] == {"total": 2, "seamless": 1, "seamless_share": 0.5,
+                               "median_gap_days": 14.0, "exits": 0}
+    sued = _spheres(benefit_histories, Filter(*period, district="SUED", min_cell=0))
+    # SUED: no benefit change; exit Q3. Q5 has no case and counts only Kreis-wide.
+    assert sued["benefit"] == {"total": 0, "seamless": 0, "seamless_share": None,
+                               "median_gap_days": None, "exits": 1}
+    # K = 2: total 3 shown, seamless 1 hidden and with it the share; the median comes from the
+    # total and stays; the single exit is hidden.
+    kreis = _spheres(benefit_histories, Filter(*period, min_cell=2))
+    assert kreis["benefit"] == {"total": 3, "seamless": None, "seamless_share": None,
+                                "median_gap_days": 28.0, "exits": None}

@@ -379,7 +379,7 @@ def land_summary_text(budget: dict) -> str:
         f"vom Land bereits erhalten {fmt.euro(total['received_cents'])}, davon "
         + (f"{words['repay']} {fmt.euro(repay)}" if repay else "nichts zurückzuzahlen"),
     ]
-    return "; ".join(parts) + f". Eigenanteil (eigene Mittel): {fmt.euro(total['own_share_cents'])}."
+    return "; ".join(parts) + f". Eigenanteil: {fmt.euro(total['own_share_cents'])}."
 
 
 def vacancy_text(budget: dict) -> str:

@@ -38,6 +38,8 @@ def layout(view) -> html.Div:
             html.H2("Rechtskreiswechsel", className="kim-page-subtitle mt-4"),
             html.P(sphere_summary(spheres, k), className="kim-summary",
                    id="transitions-sphere-summary"),
+            html.P(benefit_summary(spheres["benefit"], k), className="kim-summary",
+                   id="transitions-benefit-summary"),
             draw(GAPS, view),
             draw(SPHERES, view),
         ]
@@ -74,6 +76,25 @@ def sphere_summary(spheres: dict, k: int) -> str:
     if spheres["median_gap_days"] is not None:
         text += f"; mittlere Lücke (Median): {fmt.number(spheres['median_gap_days'], 1)} Tage"
     return text + "."
+
+
+def benefit_summary(benefit: dict, k: int) -> str:
+    """Changes from one benefit to another (a time without benefits is part of the gap) and the
+    exits from benefits (KPIS.md sphere_changes.benefit)."""
+    if benefit["total"] == 0:
+        text = "Keine Wechsel von einer Leistung in eine andere"
+    else:
+        text = (
+            f"Leistungswechsel (eine Zeit ohne Leistungen zählt als Lücke): "
+            f"{fmt.count(benefit['total'], k)}, davon {fmt.count(benefit['seamless'], k)} "
+            f"nahtlos ({fmt.percent(benefit['seamless_share'])})"
+        )
+        if benefit["median_gap_days"] is not None:
+            text += f"; mittlere Lücke (Median): {fmt.number(benefit['median_gap_days'], 1)} Tage"
+    return (
+        f"{text}. {fmt.count(benefit['exits'], k)}\u00a0Austritte aus dem Leistungsbezug "
+        "(bis zum Stichtag keine Leistung mehr, etwa wegen Arbeit)."
+    )
 
 
 # --- the sections (dashboard/sections.py) ---------------------------------------------------

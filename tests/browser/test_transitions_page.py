@@ -9,7 +9,7 @@ from datetime import date
 import pytest
 from playwright.sync_api import expect
 
-from dashboard.pages.transitions import sphere_summary, status_summary
+from dashboard.pages.transitions import benefit_summary, sphere_summary, status_summary
 from queries.filters import Filter
 
 from .conftest import MIN_CELL, SCREENSHOTS, TODAY
@@ -27,6 +27,8 @@ def assert_summaries(page, report: dict):
     expect(page.locator("#transitions-summary")).to_have_text(status_summary(tr, MIN_CELL))
     expect(page.locator("#transitions-sphere-summary")).to_have_text(
         sphere_summary(tr["sphere_changes"], MIN_CELL))
+    expect(page.locator("#transitions-benefit-summary")).to_have_text(
+        benefit_summary(tr["sphere_changes"]["benefit"], MIN_CELL))
 
 
 def test_transitions_page_opens_without_errors_and_foreign_requests(watched):
