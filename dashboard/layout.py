@@ -35,7 +35,7 @@ APP_NAME = "KIM-Cockpit"
 PRESENTATION_BUTTON_ID = "kim-presentation-toggle"
 CONTRAST_BUTTON_ID = "kim-contrast-toggle"
 # Height of a small chart (a section with class "kim-small") in presentation mode.
-PRESENTATION_SMALL_HEIGHT = 190
+PRESENTATION_SMALL_HEIGHT = 170
 
 
 def shell() -> html.Div:

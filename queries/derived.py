@@ -37,9 +37,12 @@ from . import schema
 from .events import (
     benefit_changes_query,
     case_spans,
+    closure_rows,
     episode_events,
     exit_changes_query,
+    need_rows,
     now,
+    referral_rows,
 )
 from .sqlfuncs import month_start
 
@@ -271,11 +274,10 @@ def _fill_case_day(conn: Connection) -> None:
 
 def _fill_outcomes(conn: Connection) -> None:
     """need_day, need_resolution_day, closure_day and referral_day, from the raw definitions'
-    row sources (queries/outcomes.py), so the two paths count the same rows."""
-    from . import outcomes  # late: outcomes reads the derived tables it helps build
+    row sources (queries/events.py), so the two paths count the same rows."""
 
     one, zero = literal(1, Integer), literal(0, Integer)
-    needs = outcomes.need_rows()
+    needs = need_rows()
     ev = union_all(
         select(needs.c.identified_on.label("day"), needs.c.district_id, needs.c.need,
                one.label("identified"), zero.label("resolved")),
@@ -295,14 +297,14 @@ def _fill_outcomes(conn: Connection) -> None:
         .where(needs.c.resolved_on.is_not(None))
         .group_by(needs.c.resolved_on, needs.c.district_id, needs.c.need, needs.c.days),
     ))
-    closed = outcomes.closure_rows()
+    closed = closure_rows()
     conn.execute(insert(schema.closure_day).from_select(
         ["closed_on", "district_id", "close_reason", "days", "n"],
         select(closed.c.closed_on, closed.c.district_id, closed.c.reason, closed.c.days,
                func.count())
         .group_by(closed.c.closed_on, closed.c.district_id, closed.c.reason, closed.c.days),
     ))
-    refs = outcomes.referral_rows()
+    refs = referral_rows()
     conn.execute(insert(schema.referral_day).from_select(
         ["referred_on", "district_id", "institution", "outcome", "n"],
         select(refs.c.referred_on, refs.c.district_id, refs.c.institution, refs.c.outcome,

@@ -162,3 +162,50 @@ def exit_changes_query(f: Filter | None):
         .where(changes.c.to_code == codes.NO_BENEFIT_SPHERE)
         .subquery()
     )
+
+
+# --- the raw row sources of the outcomes (queries/outcomes.py and queries/derived.py) ----------
+
+NULL_REASON = "SONSTIGE"  # a case closed without a reason counts as SONSTIGE
+
+
+def need_rows():
+    """Subquery: every need with the district of its case and its days to resolve (or NULL)."""
+    n, c, m = schema.case_need, schema.case_file, schema.municipality
+    return (
+        select(
+            m.c.district_id,
+            n.c.need,
+            n.c.identified_on,
+            n.c.resolved_on,
+            days_between(n.c.resolved_on, n.c.identified_on).label("days"),
+        )
+        .select_from(n.join(c, c.c.id == n.c.case_id).join(m, m.c.ags == c.c.municipality_ags))
+        .subquery()
+    )
+
+
+def referral_rows():
+    """Subquery: every referral row with the district of its case."""
+    r, c, m = schema.referral, schema.case_file, schema.municipality
+    return (
+        select(m.c.district_id, r.c.institution, r.c.referred_on, r.c.outcome)
+        .select_from(r.join(c, c.c.id == r.c.case_id).join(m, m.c.ags == c.c.municipality_ags))
+        .subquery()
+    )
+
+
+def closure_rows():
+    """Subquery: every closed case with its district, reason (NULL as SONSTIGE) and duration."""
+    c, m = schema.case_file, schema.municipality
+    return (
+        select(
+            m.c.district_id,
+            func.coalesce(c.c.close_reason, NULL_REASON).label("reason"),
+            c.c.closed_on,
+            days_between(c.c.closed_on, c.c.opened_on).label("days"),
+        )
+        .select_from(c.join(m, m.c.ags == c.c.municipality_ags))
+        .where(c.c.closed_on.is_not(None))
+        .subquery()
+    )

@@ -32,9 +32,10 @@ from collections import defaultdict
 from sqlalchemy import Connection, func, select
 
 from . import codes, derived, schema
+from .events import closure_rows, need_rows, referral_rows
 from .filters import Filter, months_between
 from .meta import districts as list_districts
-from .sqlfuncs import days_between, month_key
+from .sqlfuncs import month_key
 from .transitions import median_from_histogram
 
 # Every code of DATA_MODEL.md, in plain string order (the report's order).
@@ -42,56 +43,14 @@ NEED_CODES: tuple[str, ...] = tuple(sorted(codes.NEEDS))
 INSTITUTION_CODES: tuple[str, ...] = tuple(sorted(codes.INSTITUTIONS))
 REASON_CODES: tuple[str, ...] = tuple(sorted(codes.CLOSE_REASONS))
 GOAL_REASONS: tuple[str, ...] = ("UEBERGABE", "ZIEL")
-NULL_REASON = "SONSTIGE"  # a case closed without a reason counts as SONSTIGE
 ACCEPTED, DECLINED = "ANGENOMMEN", "ABGELEHNT"  # any other outcome (OFFEN, NULL) is pending
 GRAINS = ("month", "quarter", "year")
 
 Histogram = dict[int, int]  # days -> number of needs / cases
 
 
-# --- the raw row sources (also what queries/derived.py builds its tables from) -------------------
-
-
-def need_rows():
-    """Subquery: every need with the district of its case and its days to resolve (or NULL)."""
-    n, c, m = schema.case_need, schema.case_file, schema.municipality
-    return (
-        select(
-            m.c.district_id,
-            n.c.need,
-            n.c.identified_on,
-            n.c.resolved_on,
-            days_between(n.c.resolved_on, n.c.identified_on).label("days"),
-        )
-        .select_from(n.join(c, c.c.id == n.c.case_id).join(m, m.c.ags == c.c.municipality_ags))
-        .subquery()
-    )
-
-
-def referral_rows():
-    """Subquery: every referral row with the district of its case."""
-    r, c, m = schema.referral, schema.case_file, schema.municipality
-    return (
-        select(m.c.district_id, r.c.institution, r.c.referred_on, r.c.outcome)
-        .select_from(r.join(c, c.c.id == r.c.case_id).join(m, m.c.ags == c.c.municipality_ags))
-        .subquery()
-    )
-
-
-def closure_rows():
-    """Subquery: every closed case with its district, reason (NULL as SONSTIGE) and duration."""
-    c, m = schema.case_file, schema.municipality
-    return (
-        select(
-            m.c.district_id,
-            func.coalesce(c.c.close_reason, NULL_REASON).label("reason"),
-            c.c.closed_on,
-            days_between(c.c.closed_on, c.c.opened_on).label("days"),
-        )
-        .select_from(c.join(m, m.c.ags == c.c.municipality_ags))
-        .where(c.c.closed_on.is_not(None))
-        .subquery()
-    )
+# The raw row sources live in queries/events.py (queries/derived.py builds its tables from
+# them too): need_rows, referral_rows, closure_rows.
 
 
 def _in_district(query, column, f: Filter):

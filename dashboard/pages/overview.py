@@ -165,7 +165,7 @@ def _cards(view) -> dbc.Row:
                         f"{fmt.percent(m['elapsed_share'])} des Jahres {now['year']} vergangen"),
                 accent=theme.MODULE_COLOURS.get(m["module"]),
                 # The budget is the Kreis's, whatever Bezirk is chosen (KPIS.md).
-                scope=None if f.district is None else "kreisweit",
+                scope=None if f.district is None else view.words.wide,
             ))
         return cards
 

@@ -430,7 +430,7 @@ def _outcome_blocks(view) -> list:
                 html.Div(parts, className="kim-report-pair")]
 
     blocks.append(_block("report-outcomes-referrals", "Abgelehnte Verweise je Institution"
-                         + (" und Bezirk" if kreis else ""), referral_block,
+                         + (f" und {view.words.district_word}" if kreis else ""), referral_block,
                          note="Anteil der abgelehnten an den entschiedenen Verweisen."))
 
     def referral_table():
