@@ -26,6 +26,7 @@ from queries import codes, meta, schema
 from queries import outcomes as q_outcomes
 from queries import quality as q_quality
 from queries import transitions as q_transitions
+from queries.events import NULL_REASON
 from queries.filters import Filter, months_between, shift_years
 
 CASE_MANAGEMENT = "CASE_MANAGEMENT"
@@ -632,7 +633,7 @@ def referrals_by_district(frames, f: Filter) -> list[dict]:
 def _closed_in_period(frames, f: Filter) -> pd.DataFrame:
     cases = _in_district(_cases_with_district(frames), f)
     closed = cases[cases["closed_on"].between(_ts(f.period_from), _ts(f.period_to))]
-    return closed.assign(reason=closed["close_reason"].fillna(q_outcomes.NULL_REASON),
+    return closed.assign(reason=closed["close_reason"].fillna(NULL_REASON),
                          days=(closed["closed_on"] - closed["opened_on"]).dt.days)
 
 
