@@ -3,7 +3,7 @@
 
 Every builder prints the values on the bars (up to MAX_LABELLED_BARS bars; the table under the
 chart has them all), uses the colours of theme.py and the "kim" template, and draws a suppressed
-count (None) as a grey hatched placeholder labelled "< K" – never as a zero bar. A placeholder's
+count (None) as a grey hatched placeholder labelled "•" – never as a zero bar. A placeholder's
 height means nothing: it is SUPPRESSED_HEIGHT_SHARE of the tallest real bar, at least K-1.
 Each bar carries customdata [id, text shown on hover], so pages can react to clicks.
 """
@@ -163,7 +163,7 @@ def count_bars(
     height: int | None = None,
     max_labelled: int = MAX_LABELLED_BARS,
 ) -> dict:
-    """Bars of counts of persons or cases; None = suppressed (< K)."""
+    """Bars of counts of persons or cases; None = suppressed (•)."""
     texts = [fmt.count(v, min_cell) for v in values]
     trace = _bar_trace(
         labels, values, name=name, colour=colour, value_text=texts,
@@ -191,7 +191,7 @@ def ratio_bars(
     undefined_text: str = fmt.MISSING,
 ) -> dict:
     """Bars of a ratio derived from a count (per FTE, per 1,000). A ratio is None either because
-    its count was suppressed (drawn hatched, labelled "< K") or because it is undefined (no FTE:
+    its count was suppressed (drawn hatched, labelled "•") or because it is undefined (no FTE:
     labelled with `undefined_text`)."""
     texts = [fmt.number(v, decimals) for v in values]
     missing = [
@@ -402,7 +402,7 @@ def _plain(value) -> str:
     text = "" if value is None else str(value)
     for tag in ("<br>", "<b>", "</b>"):
         text = text.replace(tag, " ")
-    # Collapse ordinary white space only: "< 5" keeps its no-break space.
+    # Collapse ordinary white space only: a mark keeps its no-break space.
     return re.sub(r"[ \t\r\n]+", " ", text).strip()
 
 

@@ -3,8 +3,8 @@ dicts (components/figure.py), German table rows and the sentences that state eac
 message out.
 
 Suppressed counts (None, KPIS.md) are never drawn at a length that tells their value: a bar
-whose count is hidden is a grey hatched stub labelled "< K"; a share whose count is hidden is
-"< K" as well, a share that does not exist (nothing decided yet) "–".
+whose count is hidden is a grey hatched stub labelled "•"; a share whose count is hidden is
+"•" as well, a share that does not exist (nothing decided yet) "–".
 """
 
 from __future__ import annotations
@@ -71,7 +71,7 @@ def hbar(labels: Sequence[str], values: Sequence[float | None], texts: Sequence[
          percent: bool = False, height: int | None = None) -> dict:
     """One horizontal bar per label, first label on top, the value printed beside each bar.
 
-    hidden[i]: the value is suppressed, drawn as a grey hatched stub (its text says "< K");
+    hidden[i]: the value is suppressed, drawn as a grey hatched stub (its text says "•");
     a value None that is not hidden does not exist (no bar, its text says why)."""
     stub = _stub(values, 0 if percent else 1)
     x, fill, shape = [], [], []
