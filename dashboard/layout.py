@@ -28,6 +28,7 @@ NOTES_ID = "kim-notes"
 FILTERBAR_ID = "kim-filterbar"
 PAGE_ID = "kim-page"
 REPORT_LINK_ID = "kim-report-link"  # "Bericht drucken"; pages/report_print.py keeps its filters
+LOGOUT_LINK_ID = "kim-logout"  # "Abmelden", only with basic auth (dashboard/security.py)
 
 APP_NAME = "KIM-Cockpit"
 # The display switches in the header; assets/kim-display.js wires them (the CSP forbids inline
@@ -38,8 +39,12 @@ CONTRAST_BUTTON_ID = "kim-contrast-toggle"
 PRESENTATION_SMALL_HEIGHT = 170
 
 
-def shell() -> html.Div:
-    """The static frame; the router fills the slots."""
+def shell(logout_href: str | None = None) -> html.Div:
+    """The static frame; the router fills the slots. `logout_href`: the address of /abmelden
+    when users sign in with a password (KIM_AUTH=basic); without it there is no "Abmelden"."""
+    logout = [] if logout_href is None else [
+        html.A("Abmelden", href=logout_href, id=LOGOUT_LINK_ID, className="kim-logout-link",
+               title="Abmelden: die Anmeldung in diesem Browser beenden")]
     return html.Div(
         [
             dcc.Location(id=URL_ID, refresh="callback-nav"),
@@ -66,6 +71,7 @@ def shell() -> html.Div:
                                         html.Div(id=DATA_AS_OF_ID, className="kim-data-as-of"),
                                         dcc.Link("Bericht drucken", href="/bericht",
                                                  id=REPORT_LINK_ID, className="kim-report-link"),
+                                        *logout,
                                     ],
                                     className="kim-meta-line",
                                 ),
