@@ -425,7 +425,7 @@ def _outcome_blocks(view) -> list:
         if kreis:
             by_district = view.data.call(outcomes.referrals_by_district, f)
             parts.append(graph("report-outcomes-referral-districts-graph",
-                               oc.district_matrix(by_district, k), HALF_WIDTH))
+                               oc.district_matrix(by_district, k, view.words), HALF_WIDTH))
         return [html.P(oc.referral_sentence(referrals, k), className="kim-summary"),
                 html.Div(parts, className="kim-report-pair")]
 

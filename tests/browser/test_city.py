@@ -107,7 +107,8 @@ def _kreis_words(text: str) -> list[str]:
 
 CITY_PAGES = ("/", "/fallzahlen", "/fallzahlen?bezirk=SUED",
               "/fallzahlen?bezirk=SUED&gemeinde=05999000-703", "/budget", "/budget?bezirk=SUED",
-              "/statuswechsel", "/statuswechsel?bezirk=SUED", "/daten", "/bericht",
+              "/statuswechsel", "/statuswechsel?bezirk=SUED", "/wirkung", "/wirkung?bezirk=SUED",
+              "/daten", "/bericht",
               "/bericht?bezirk=SUED")
 
 
