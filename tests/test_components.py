@@ -332,6 +332,26 @@ def test_dress_wraps_every_graph_in_a_described_figure():
     assert shown.layout.template.layout.font.color == "#000000"
 
 
+def test_filter_bar_names_the_chosen_bezirk_in_a_tooltip_and_gives_long_names_a_row():
+    from dashboard import urlstate
+
+    today = date(2025, 11, 15)
+    long_name = "Süd (Kirchhörde, Wellinghofen, Hombruch-Löttringhausen)"
+
+    def district_col(districts, search):
+        view = urlstate.parse(search, today=today, min_cell=K,
+                              districts={d["id"] for d in districts})
+        row = filterbar.filter_bar(view, districts, today).children
+        (col,) = [c for c in row.children if "kim-filter-district" in (getattr(c, "className", None) or "")]
+        return col
+
+    col = district_col([{"id": "NORD", "name": "Nord"}, {"id": "SUED", "name": long_name}],
+                       "?bezirk=SUED")
+    assert col.children.title == long_name and col.md == 12 and col.lg == "auto"
+    col = district_col([{"id": "NORD", "name": "Nord"}], "")
+    assert col.children.title == "Alle Bezirke" and col.md == 4
+
+
 def test_filter_bar_folds_into_one_line_in_presentation_mode():
     from dash import html
 
