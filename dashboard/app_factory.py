@@ -187,7 +187,7 @@ def render(app: dash.Dash, data: Data, pages: Sequence, pathname: str | None,
         else:
             view = replace(view, pathname=page.PATH)
             try:
-                content = frame.dress(downloads.with_page_link(page.layout(view), view), view)
+                content = downloads.with_page_link(page.layout(view), view)
             except Exception as exc:  # noqa: BLE001 - the one error policy (dashboard/errors.py)
                 shown = errors.on_page(exc, f"page {page.PATH}", whole_page=True)
                 if isinstance(exc, DataUnavailable):
