@@ -108,14 +108,16 @@ def create_app(
     # Download routes, over the registry of the pages' sections (dashboard/sections.py).
     app.server.config["KIM_SECTIONS"] = downloads.install(app, data, page_list)
 
-    app.layout = frame.shell()
+    settings = auth_settings if auth_settings is not None else security.AuthSettings.from_env()
+    # A plain link (a Flask route, not a page): the server ends the session and answers 401.
+    app.layout = frame.shell(app.get_relative_path(security.LOGOUT_PATH)
+                             if settings.mode == "basic" else None)
     _register_router(app, data, page_list)
     filterbar.register_callbacks(app, data)
     for page in page_list:
         page.register_callbacks(app, data)
     # Last: the CSP lists the hashes of the inline scripts, so every clientside callback must be
     # registered by now.
-    settings = auth_settings if auth_settings is not None else security.AuthSettings.from_env()
     security.install(app.server, settings, list(app.csp_hashes()))
     callback_guard.install(app, app.server)  # malformed callback bodies: 400, never a 500
     # After security: requests are authenticated before a cached answer is looked up.
@@ -185,7 +187,7 @@ def render(app: dash.Dash, data: Data, pages: Sequence, pathname: str | None,
         else:
             view = replace(view, pathname=page.PATH)
             try:
-                content = frame.dress(downloads.with_page_link(page.layout(view), view), view)
+                content = downloads.with_page_link(page.layout(view), view)
             except Exception as exc:  # noqa: BLE001 - the one error policy (dashboard/errors.py)
                 shown = errors.on_page(exc, f"page {page.PATH}", whole_page=True)
                 if isinstance(exc, DataUnavailable):

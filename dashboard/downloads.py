@@ -314,8 +314,8 @@ Table = sections.Table
 
 
 def _decimal_text(value, decimals: int) -> str:
-    """1234.5 -> "1234,5": dashboard/format.py's number without the thousands separator."""
-    return fmt.number(value, decimals, grouping=False)
+    """-1234.5 -> "-1234,5": without the thousands separator, with "-" for Excel."""
+    return fmt.plain_number(value, decimals)
 
 
 def _guard_formula(text: str) -> str:

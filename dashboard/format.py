@@ -5,6 +5,8 @@ through here, so "1.234,5", "12,3 %", "55.000 €" and "31.12.2025" look the sam
 formatting itself is Babel's (CLDR locale de_DE: separators, month names, patterns); this module
 only fixes the patterns and the rounding, which is kaufmännisch (half away from zero), as a German
 administration expects, not banker's rounding. The space before "%" and "€" is a non-breaking one.
+A negative number is written with the minus sign "−" (U+2212, docs/KPIS.md), not Babel's hyphen;
+only `plain_number`, the CSV downloads' form, keeps "-" for Excel.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from babel.numbers import format_currency, format_decimal, format_percent
 
 LOCALE = "de_DE"
 NBSP = "\u00a0"
+MINUS = "\u2212"  # the minus sign a reader sees ("−5"); the CSV keeps the hyphen-minus "-"
 
 # What stands in for a value that does not exist (a ratio with a zero denominator, a ratio
 # derived from a suppressed count): an en dash, as in German statistical tables.
@@ -39,21 +42,32 @@ def _pattern(decimals: int, grouping: bool = True) -> str:
     return ("#,##0" if grouping else "0") + ("." + "0" * decimals if decimals else "")
 
 
-def number(value: float | int | Decimal | None, decimals: int = 0, grouping: bool = True) -> str:
-    """1234.5 -> "1.234,5" (with decimals=1); None -> "–". grouping=False drops the thousands
-    separator ("1234,5"), as the CSV downloads want."""
-    if value is None:
-        return MISSING
-    return format_decimal(_round(value, decimals), format=_pattern(decimals, grouping),
+def _read(text: str) -> str:
+    """Babel's text as a person reads it: its "-" (CLDR's minus for de) as "−". The one place."""
+    return text.replace("-", MINUS)
+
+
+def plain_number(value: float | int | Decimal, decimals: int = 0) -> str:
+    """-1234.5 -> "-1234,5" (decimals=1): the CSV downloads' form, without thousands separator
+    and with the hyphen-minus that Excel reads as a number."""
+    return format_decimal(_round(value, decimals), format=_pattern(decimals, grouping=False),
                           locale=LOCALE)
 
 
+def number(value: float | int | Decimal | None, decimals: int = 0) -> str:
+    """1234.5 -> "1.234,5" (with decimals=1), -3 -> "−3"; None -> "–"."""
+    if value is None:
+        return MISSING
+    return _read(format_decimal(_round(value, decimals), format=_pattern(decimals),
+                                locale=LOCALE))
+
+
 def signed(value: float | int, decimals: int = 0) -> str:
-    """A change with its sign: "+12", "-3,5", "±0"."""
+    """A change with its sign: "+12", "−3,5", "±0"."""
     text = number(value, decimals)
     if _round(value, decimals) == 0:
         return "±" + text
-    return text if text.startswith("-") else "+" + text
+    return text if text.startswith(MINUS) else "+" + text
 
 
 def percent(ratio: float | None, decimals: int = 1) -> str:
@@ -61,12 +75,12 @@ def percent(ratio: float | None, decimals: int = 1) -> str:
     None -> "–"."""
     if ratio is None:
         return MISSING
-    return format_percent(_round(ratio * 100, decimals) / 100,
-                          format=_pattern(decimals) + NBSP + "%", locale=LOCALE)
+    return _read(format_percent(_round(ratio * 100, decimals) / 100,
+                                format=_pattern(decimals) + NBSP + "%", locale=LOCALE))
 
 
 def signed_percent(ratio: float, decimals: int = 1) -> str:
-    """0.081 -> "+8,1 %"."""
+    """0.081 -> "+8,1 %", -0.081 -> "−8,1 %"."""
     return f"{signed(ratio * 100, decimals)}{NBSP}%"
 
 
@@ -74,9 +88,9 @@ def euro(cents: int | None, decimals: int = 0) -> str:
     """Integer cents -> "55.000 €" (whole euros by default; decimals=2 gives "55.000,00 €")."""
     if cents is None:
         return MISSING
-    return format_currency(_round(Decimal(cents) / 100, decimals), "EUR",
-                           format=_pattern(decimals) + NBSP + "¤", currency_digits=False,
-                           locale=LOCALE)
+    return _read(format_currency(_round(Decimal(cents) / 100, decimals), "EUR",
+                                 format=_pattern(decimals) + NBSP + "¤", currency_digits=False,
+                                 locale=LOCALE))
 
 
 def day(value: date | None) -> str:

@@ -4,7 +4,11 @@
 A page module lists its sections in `SECTIONS` and draws each with `draw(section, view)`;
 downloads (dashboard/downloads.py) and the print report ask `table(section, view)` for the
 rows behind a chart, and `figure(section, view)` for the chart itself, never the components a
-page drew. Permissions deny by default: a Section must name its permission, an id that no page
+page drew. The figure a page or the report draws is the one `figure` returns: `finish` applies
+the View's display modes (presentation, high contrast), a small chart's height on a projector
+and the print size, and nothing changes a figure after that. `graph` puts it on the page with
+the mode's config, as a figure region described in words for screen readers. Permissions deny
+by default: a Section must name its permission, an id that no page
 registers is refused (UnknownSection), and security.require runs before any data is read.
 
 What a request produced is kept in its `Outcome` (flask.g): the tables drawn (for the page's
@@ -23,6 +27,7 @@ import flask
 from dash import dcc, html
 
 from . import security, theme
+from .components.charts import describe
 from .components.messages import no_data
 from .components.tables import Column, data_table
 from .urlstate import View, search_for
@@ -105,6 +110,11 @@ def _text(value: Text | None, view: View) -> str | None:
     return value(view) if callable(value) else value
 
 
+def heading(section: Section, view: View) -> str:
+    """The section's heading in `view` (its title)."""
+    return _text(section.title, view)
+
+
 # --- what a request produced ---------------------------------------------------------------
 
 
@@ -156,12 +166,59 @@ def table(section: Section, view: View) -> Table | None:
     return _table_of(section, source, view)
 
 
-def figure(section: Section, view: View) -> dict | None:
-    """The figure of `section` for `view` as its builder returns it; None when no data."""
+def figure(section: Section, view: View, *, small: bool = False,
+           paper: Paper | None = None) -> dict | None:
+    """The figure of `section` for `view` as it is drawn (`finish`); None when no data."""
     source = _source(section, view)
     if not section.has_data(source) or section.figure is None:
         return None
-    return section.figure(source, view)
+    return finish(section.figure(source, view), view, small=small, paper=paper)
+
+
+# --- the figure as drawn --------------------------------------------------------------------
+
+# The class of a small chart (the Überblick's three): PRESENTATION_SMALL_HEIGHT on a projector.
+SMALL_CLASS = "kim-small"
+# Height of a small chart in presentation mode, so that a slide of three fits 1280×720.
+PRESENTATION_SMALL_HEIGHT = 170
+# The config of a chart on paper: fixed size, nothing to click (dcc.Graph(responsive=False)
+# keeps the size, overriding config.responsive and layout.autosize).
+PAPER_CONFIG = {**theme.GRAPH_CONFIG, "responsive": False, "staticPlot": True,
+                "displayModeBar": False}
+
+
+@dataclass(frozen=True)
+class Paper:
+    """A figure's place in the print report: `width` px on the page (the printout must not
+    depend on the window). It is drawn at width / zoom and its own height (or `height`; charts
+    are made for a projector) and shown scaled by `zoom`, so its proportions stay as designed."""
+
+    width: int
+    zoom: float
+    height: int | None = None
+
+    DEFAULT_HEIGHT = 400  # a figure that sets no height of its own
+
+    def size(self, fig: dict) -> tuple[int, int]:
+        """(width, height) in px at which `fig` is drawn."""
+        own = (fig.get("layout") or {}).get("height")
+        return round(self.width / self.zoom), int(self.height or own or self.DEFAULT_HEIGHT)
+
+
+def finish(fig: dict, view: View, *, small: bool = False, paper: Paper | None = None) -> dict:
+    """The builder's figure as it is drawn for `view`, a new dict (the builder's stays as it
+    was): the display modes (theme.adapt_figure), on a projector a small chart at
+    PRESENTATION_SMALL_HEIGHT, on paper the size of `paper`. Every drawn figure passes here once;
+    nothing changes it afterwards."""
+    fig = theme.adapt_figure(fig, presentation=view.presentation,
+                             high_contrast=view.high_contrast)
+    layout = dict(fig.get("layout") or {})
+    if small and view.presentation:
+        layout["height"] = PRESENTATION_SMALL_HEIGHT
+    if paper is not None:
+        width, height = paper.size(fig)
+        layout.update(width=width, height=height, autosize=False)
+    return {**fig, "layout": layout}
 
 
 # --- drawing on a page ----------------------------------------------------------------------
@@ -205,9 +262,31 @@ def _recorded(section: Section, t: Table) -> None:
     outcome().tables.setdefault(t.key, []).append(section.id)
 
 
-def graph(graph_id: str, fig: dict, *, clickable: bool = False) -> dcc.Graph:
-    return dcc.Graph(id=graph_id, figure=fig, config=theme.GRAPH_CONFIG,
-                     className="kim-graph kim-clickable" if clickable else "kim-graph")
+def graph(graph_id: str, fig: dict, view: View, *, title: str | None,
+          clickable: bool = False, paper: Paper | None = None) -> html.Div:
+    """A finished figure (`finish`) on the page: a dcc.Graph with the config of the View's mode
+    (on a projector no mode bar; on `paper` fixed in size and static), in a figure region named
+    after `title` and described by a visually hidden text of its values (charts.describe), so
+    a screen reader gets the numbers the eye reads off the chart."""
+    if paper is None:
+        shown = dcc.Graph(id=graph_id, figure=fig,
+                          config=theme.graph_config(presentation=view.presentation),
+                          className="kim-graph kim-clickable" if clickable else "kim-graph")
+    else:
+        layout = fig.get("layout") or {}
+        shown = dcc.Graph(id=graph_id, figure=fig, config=PAPER_CONFIG, responsive=False,
+                          style={"width": f"{layout['width']}px",
+                                 "height": f"{layout['height']}px", "zoom": paper.zoom},
+                          className="kim-report-graph")
+    desc_id = f"{graph_id}-beschreibung"
+    return html.Div(
+        [html.P(describe(fig), id=desc_id, className="visually-hidden kim-graph-description"),
+         shown],
+        role="figure",
+        className="kim-graph-figure",
+        **{"aria-label": f"Diagramm: {title}" if title else "Diagramm",
+           "aria-describedby": desc_id},
+    )
 
 
 def failure(exc: BaseException, what: str):
@@ -220,26 +299,29 @@ def failure(exc: BaseException, what: str):
 def draw(section: Section, view: View, *, link: object | None = None, clickable: bool = False,
          className: str = "") -> html.Section:
     """The section on its page: heading, note, chart, the table behind it (or its sentence),
-    the download links; its graph gets the id `<id>-graph`. `link` sits next to the heading."""
+    the download links; its graph gets the id `<id>-graph`. `link` sits next to the heading;
+    className SMALL_CLASS makes it one of a slide's small charts."""
+    title = _text(section.title, view)
     try:
         source = _source(section, view)
         if not section.has_data(source):
             body = [no_data()]
         else:
             t = _table_of(section, source, view)
-            body = [graph(f"{section.id}-graph", section.figure(source, view),
-                          clickable=clickable)]
+            fig = finish(section.figure(source, view), view,
+                         small=SMALL_CLASS in className.split())
+            body = [graph(f"{section.id}-graph", fig, view, title=title, clickable=clickable)]
             if section.sentence is not None:
                 body.append(html.P(section.sentence(source, view),
                                    className="kim-chart-sentence"))
             elif not section.shared_table:
                 body.append(grid(section, t, view))
             _recorded(section, t)
-            body.append(download_links(section.id, _text(section.title, view), view))
+            body.append(download_links(section.id, title, view))
     except Exception as exc:  # noqa: BLE001 - one policy for every failure (see failure())
         body = [failure(exc, f"section {section.id}")]
-    return frame(section.id, _text(section.title, view), body, note=_text(section.note, view),
-                 link=link, className=className)
+    return frame(section.id, title, body, note=_text(section.note, view), link=link,
+                 className=className)
 
 
 def table_block(section: Section, view: View) -> list:

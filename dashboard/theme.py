@@ -6,7 +6,8 @@ tied to a module or status use the neutral blues below. Text colours meet WCAG 2
 on white; tests/test_components.py checks that.
 
 Two display modes change how figures look, never what colours mean (dashboard/urlstate.py reads
-them from the URL, `adapt_figure` applies them to every figure of a page):
+them from the URL, `adapt_figure` applies them, called for every drawn figure by
+sections.finish):
     high contrast (`kontrast=hoch`)   template(contrast=True): black text, black axes and a
                                       darker grid; module and status-group colours unchanged
     presentation (`praesentation=1`)  no chart text below PRESENTATION_MIN_FONT px, no mode bar,

@@ -167,6 +167,10 @@ class View:
                                       else link_search(self))
 
 
+# The words of a View parsed without its territory: a Kreis's.
+_KREIS = Territory(name="")
+
+
 def kreis_text(name: str | None) -> str:
     return name or "Kreis unbekannt"
 
@@ -187,7 +191,7 @@ def read(data, pathname: str | None, search: object, *,
         districts = municipalities = kreis = territory = None
     view = parse(search if isinstance(search, str) else None,
                  today=data.today(), min_cell=data.min_cell, districts=districts,
-                 municipalities=municipalities)
+                 municipalities=municipalities, words=territory)
     return replace(view, pathname=pathname if isinstance(pathname, str) else "/", data=data,
                    kreis_name=kreis_text(kreis), territory=territory,
                    relative=relative or (lambda path: path),
@@ -248,13 +252,16 @@ def parse(
     min_cell: int,
     districts: Collection[str] | None = None,
     municipalities: Mapping[str, str | None] | None = None,
+    words: Territory | None = None,
 ) -> View:
     """Read a query string ("?von=…&bis=…&bezirk=…") into a View (without its request).
 
     `districts` are the known district ids; None when they cannot be looked up (the database is
     away), in which case a syntactically sound id is kept. `municipalities` maps each known AGS
-    to its district id; None: a syntactically sound AGS is kept (the page checks it).
+    to its district id; None: a syntactically sound AGS is kept (the page checks it). `words`:
+    the territory whose words the notes use (a city's Stadtbezirk and Stadtteil); None: a Kreis's.
     """
+    words = words or _KREIS
     if not isinstance(search, str):
         search = None  # a forged callback value (number, list, …): the default view applies
     params: dict[str, str] = {}
@@ -291,8 +298,8 @@ def parse(
 
     first = _read_day(params, PARAM_FROM, notes)
     last = _read_day(params, PARAM_TO, notes)
-    district = _read_district(params, districts, notes)
-    municipality = _read_municipality(params, district, municipalities, notes)
+    district = _read_district(params, districts, notes, words)
+    municipality = _read_municipality(params, district, municipalities, notes, words)
     default = default_filter(today, min_cell)
 
     if first is None and last is None:
@@ -384,19 +391,47 @@ def _read_day(params: dict[str, str], key: str, notes: list[str]) -> date | None
 
 
 def _read_district(
-    params: dict[str, str], districts: Collection[str] | None, notes: list[str]
+    params: dict[str, str], districts: Collection[str] | None, notes: list[str],
+    words: Territory = _KREIS,
 ) -> str | None:
     raw = params.get(PARAM_DISTRICT)
     if raw is None or raw == "":
         return None
+    one, many = words.district_word, words.districts_word
     if len(raw) > MAX_VALUE_LENGTH:
-        notes.append("Der Wert für den Bezirk ist zu lang; es werden alle Bezirke gezeigt.")
+        notes.append(f"Der Wert für den {one} ist zu lang; es werden alle {many} gezeigt.")
         return None
     known = raw in districts if districts is not None else bool(_DISTRICT_SYNTAX.match(raw))
     if not known:
-        notes.append(f"Einen Bezirk {_echo(raw)} gibt es nicht; es werden alle Bezirke gezeigt.")
+        notes.append(f"Einen {one} {_echo(raw)} gibt es nicht; es werden alle {many} gezeigt.")
         return None
     return raw
+
+
+@dataclass(frozen=True)
+class _Unit:
+    """A municipality-level unit in the cases a note needs: die Gemeinde / der Stadtteil."""
+
+    the: str      # "die Gemeinde" / "der Stadtteil" (nominative)
+    the_acc: str  # "die Gemeinde" / "den Stadtteil"
+    none: str     # "keine einzelne Gemeinde" / "kein einzelner Stadtteil"
+    a_acc: str    # "Eine Gemeinde" / "Einen Stadtteil"
+    its: str      # "ihrem" / "seinem" (… Bezirk)
+    key: str      # "Gemeindeschlüssel (…)" / "Stadtteilschlüssel (…)"
+
+
+def _upper(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _unit(words: Territory) -> _Unit:
+    if words.is_city:
+        return _Unit("der Stadtteil", "den Stadtteil", "kein einzelner Stadtteil",
+                     "Einen Stadtteil", "seinem",
+                     "Stadtteilschlüssel (der Schlüssel der Stadt, „-“ und die Nummer des "
+                     "Stadtteils, z. B. 05315000-101)")
+    return _Unit("die Gemeinde", "die Gemeinde", "keine einzelne Gemeinde", "Eine Gemeinde",
+                 "ihrem", "Gemeindeschlüssel (8 Ziffern)")
 
 
 def _read_municipality(
@@ -404,36 +439,37 @@ def _read_municipality(
     district: str | None,
     municipalities: Mapping[str, str | None] | None,
     notes: list[str],
+    words: Territory = _KREIS,
 ) -> str | None:
     raw = params.get(PARAM_MUNICIPALITY)
     if raw is None or raw == "":
         return None
+    u = _unit(words)
     if len(raw) > MAX_VALUE_LENGTH:
-        notes.append("Der Wert für die Gemeinde ist zu lang; es wird keine Gemeinde gezeigt.")
+        notes.append(f"Der Wert für {u.the_acc} ist zu lang; es wird {u.none} gezeigt.")
         return None
     if not _AGS_SYNTAX.match(raw):
-        notes.append(f"{_echo(raw)} ist kein gültiger Gemeindeschlüssel (8 Ziffern, in einer "
-                     "Stadt mit „-“ und Stadtteilnummer); es wird keine einzelne Gemeinde "
-                     "gezeigt.")
+        notes.append(f"{_echo(raw)} ist kein gültiger {u.key}; es wird {u.none} gezeigt.")
         return None
     if municipalities is not None and raw not in municipalities:
-        notes.append(f"Eine Gemeinde mit dem Schlüssel {_echo(raw)} gibt es nicht; es wird keine "
-                     "einzelne Gemeinde gezeigt.")
+        notes.append(f"{u.a_acc} mit dem Schlüssel {_echo(raw)} gibt es nicht; es wird "
+                     f"{u.none} gezeigt.")
         return None
     if district is None:
-        notes.append(f"Die Gemeinde {_echo(raw)} kann nur zusammen mit ihrem Bezirk gewählt "
-                     "werden; es wird keine einzelne Gemeinde gezeigt.")
+        notes.append(f"{_upper(u.the)} {_echo(raw)} kann nur zusammen mit {u.its} "
+                     f"{words.district_word} gewählt werden; es wird {u.none} gezeigt.")
         return None
     if municipalities is not None and municipalities[raw] != district:
-        notes.append(municipality_note(raw, district))
+        notes.append(municipality_note(raw, district, words))
         return None
     return raw
 
 
-def municipality_note(ags: str, district: str) -> str:
+def municipality_note(ags: str, district: str, words: Territory = _KREIS) -> str:
     """The note for a municipality (AGS) that is not one of the district's."""
-    return (f"Die Gemeinde {_echo(ags)} gehört nicht zum Bezirk {_echo(district)}; es wird der "
-            "ganze Bezirk gezeigt.")
+    return (f"{_upper(_unit(words).the)} {_echo(ags)} gehört nicht zum "
+            f"{words.district_word} {_echo(district)}; es wird der ganze {words.district_word} "
+            "gezeigt.")
 
 
 def to_search(

@@ -297,29 +297,52 @@ def test_describe_a_sankey_and_a_matrix():
     assert charts.describe(tc.sphere_flow_matrix(spheres, K)) == "SGB II → SGB III 12."
 
 
-def test_dress_wraps_every_graph_in_a_described_figure():
-    from dash import dcc, html
+def _drawn(section, view):
+    """sections.draw(section, view) in a request of the lowest role (aggregates)."""
+    import flask
 
-    from dashboard import layout, urlstate
-    from dashboard.components.section import chart_section
+    from dashboard import sections
 
+    with flask.Flask(__name__).test_request_context():
+        flask.g.kim_role = "lenkungsgruppe"
+        return sections.draw(section, view, className=sections.SMALL_CLASS)
+
+
+def _figure_regions(node) -> list:
+    from dash import html
+
+    found = []
+    if isinstance(node, html.Div) and getattr(node, "role", None) == "figure":
+        found.append(node)
+    children = getattr(node, "children", None)
+    for child in children if isinstance(children, list) else [children]:
+        if child is not None and not isinstance(child, str):
+            found += _figure_regions(child)
+    return found
+
+
+def _monthly_section():
+    from dashboard import sections
+
+    return sections.Section(
+        id="demo", page="/x", permission="aggregates", title="Aktive Fälle je Monat",
+        caption="Aktive Fälle", query=lambda view: MONTHS[:2], columns=(),
+        figure=lambda rows, view: charts.monthly_active(rows, K))
+
+
+def test_the_registry_draws_the_figure_it_returns_described_and_in_the_modes():
+    """The figure on the page is the one sections.figure returns for the View, with the modes
+    applied there (nothing rewrites it afterwards): high contrast, presentation, a small chart's
+    height on a projector; wrapped in a described figure region named after the heading."""
+    import flask
+    from dash import dcc
+
+    from dashboard import sections, urlstate
+
+    section = _monthly_section()
     state = urlstate.parse("?praesentation=1&kontrast=hoch", today=date(2025, 11, 15),
                            min_cell=K, districts=set())
-    section = chart_section("demo", "Aktive Fälle je Monat",
-                            lambda: (charts.monthly_active(MONTHS[:2], K), None),
-                            className="kim-small")
-    page = layout.dress(html.Div([html.H1("Seite"), section]), state)
-    figures = []
-
-    def walk(node):
-        if isinstance(node, html.Div) and getattr(node, "role", None) == "figure":
-            figures.append(node)
-        for child in layout._children_list(node):
-            if not isinstance(child, str):
-                walk(child)
-
-    walk(page)
-    (figure,) = figures
+    (figure,) = _figure_regions(_drawn(section, state))
     assert figure.__getattribute__("aria-label") == "Diagramm: Aktive Fälle je Monat"
     description, graph = figure.children
     assert figure.__getattribute__("aria-describedby") == description.id == (
@@ -328,8 +351,67 @@ def test_dress_wraps_every_graph_in_a_described_figure():
     assert isinstance(graph, dcc.Graph)
     assert graph.config["displayModeBar"] is False
     shown = checked(graph.figure)
-    assert shown.layout.height == layout.PRESENTATION_SMALL_HEIGHT
+    assert shown.layout.height == sections.PRESENTATION_SMALL_HEIGHT
     assert shown.layout.template.layout.font.color == "#000000"
+    with flask.Flask(__name__).test_request_context():
+        flask.g.kim_role = "lenkungsgruppe"
+        assert graph.figure == sections.figure(section, state, small=True)
+        # the builder's own figure is left as it was
+        assert graph.figure != charts.monthly_active(MONTHS[:2], K)
+        assert sections.figure(section, state) != graph.figure  # not small: its own height
+    # the normal view: the builder's figure with the normal template, mode bar for the PNG
+    plain = urlstate.parse("", today=date(2025, 11, 15), min_cell=K, districts=set())
+    (figure,) = _figure_regions(_drawn(section, plain))
+    graph = figure.children[1]
+    assert "displayModeBar" not in graph.config
+    assert graph.figure["layout"].get("height") == charts.monthly_active(
+        MONTHS[:2], K)["layout"].get("height")
+
+
+def test_the_registry_draws_a_figure_for_paper_at_its_print_size():
+    """sections.Paper(480, 0.8): drawn at 480 / 0.8 = 600 px and the figure's own height (or
+    400 px without one), shown at zoom 0.8, static, not responsive."""
+    import flask
+
+    from dashboard import sections, urlstate
+
+    section = _monthly_section()
+    view = urlstate.parse("", today=date(2025, 11, 15), min_cell=K, districts=set())
+    paper = sections.Paper(480, 0.8)
+    with flask.Flask(__name__).test_request_context():
+        flask.g.kim_role = "lenkungsgruppe"
+        fig = sections.figure(section, view, paper=paper)
+    own = charts.monthly_active(MONTHS[:2], K)["layout"].get("height") or 400
+    assert (fig["layout"]["width"], fig["layout"]["height"]) == (600, own)
+    assert fig["layout"]["autosize"] is False
+    assert sections.Paper(480, 0.8, height=300).size({"layout": {}}) == (600, 300)
+    assert sections.Paper(980, 0.7).size({"layout": {}}) == (1400, 400)
+    region = sections.graph("g", fig, view, title="T", paper=paper)
+    graph = region.children[1]
+    assert graph.figure is fig and graph.responsive is False
+    assert graph.config["staticPlot"] is True
+    assert graph.style == {"width": "600px", "height": f"{own}px", "zoom": 0.8}
+
+
+def test_filter_bar_names_the_chosen_bezirk_in_a_tooltip_and_gives_long_names_a_row():
+    from dashboard import urlstate
+
+    today = date(2025, 11, 15)
+    long_name = "Süd (Kirchhörde, Wellinghofen, Hombruch-Löttringhausen)"
+
+    def district_col(districts, search):
+        view = urlstate.parse(search, today=today, min_cell=K,
+                              districts={d["id"] for d in districts})
+        row = filterbar.filter_bar(view, districts, today).children
+        (col,) = [c for c in row.children
+                  if "kim-filter-district" in (getattr(c, "className", None) or "")]
+        return col
+
+    col = district_col([{"id": "NORD", "name": "Nord"}, {"id": "SUED", "name": long_name}],
+                       "?bezirk=SUED")
+    assert col.children.title == long_name and col.md == 12 and col.lg == "auto"
+    col = district_col([{"id": "NORD", "name": "Nord"}], "")
+    assert col.children.title == "Alle Bezirke" and col.md == 4
 
 
 def test_filter_bar_folds_into_one_line_in_presentation_mode():

@@ -320,6 +320,25 @@ def test_text_that_looks_like_a_formula_stays_text():
     assert csv_cell(Column("v", "V", "number", 1), -1234.56, 5) == "-1234,6"
 
 
+def test_negative_numbers_minus_sign_on_the_page_hyphen_in_the_csv_number_in_the_xlsx():
+    """-1234.56 with one decimal (hand-made): the grid a person reads says "−1.234,6" (U+2212),
+    the CSV "-1234,6" for Excel, and the XLSX cell holds the number -1234.6."""
+    from dashboard.components.tables import table_rows
+    from dashboard.downloads import _write_cell
+
+    column = Column("v", "Veränderung", "number", 1)
+    (row,) = table_rows((column,), [{"v": -1234.56}], 5)
+    assert row["v" + TEXT_SUFFIX] == "\u22121.234,6"
+    assert csv_cell(column, -1234.56, 5) == "-1234,6"
+    cell = openpyxl.Workbook().active["A1"]
+    _write_cell(cell, column, -1234.56, 5)
+    assert cell.value == -1234.6 and cell.data_type == "n"
+    euro = Column("e", "Mehrausgabe", "euro")
+    assert csv_cell(euro, -123_456, 5) == "-1234,56"
+    (row,) = table_rows((euro,), [{"e": -123_456}], 5)
+    assert row["e" + TEXT_SUFFIX] == f"\u22121.235{NBSP}€"
+
+
 # -- the page's own numbers, every table ---------------------------------------------------------
 
 

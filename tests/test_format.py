@@ -7,6 +7,7 @@ import pytest
 from dashboard import format as fmt
 
 NBSP = "\u00a0"
+MINUS = "\u2212"  # docs/KPIS.md: every negative number a person reads; the CSV keeps "-"
 
 
 @pytest.mark.parametrize(
@@ -15,10 +16,10 @@ NBSP = "\u00a0"
         (0, 0, "0"),
         (1234.5, 1, "1.234,5"),
         (1234567, 0, "1.234.567"),
-        (-1234.56, 2, "-1.234,56"),
+        (-1234.56, 2, f"{MINUS}1.234,56"),
         (0.125, 2, "0,13"),  # kaufmännisch: half away from zero, not banker's 0,12
         (2.5, 0, "3"),
-        (-2.5, 0, "-3"),
+        (-2.5, 0, f"{MINUS}3"),
         (-0.04, 1, "0,0"),  # no "-0,0"
         (None, 0, "–"),
     ],
@@ -29,7 +30,9 @@ def test_number(value, decimals, expected):
 
 def test_signed_changes():
     assert fmt.signed(12) == "+12"
-    assert fmt.signed(-3.46, 1) == "-3,5"
+    assert fmt.signed(-3.46, 1) == f"{MINUS}3,5"
+    assert fmt.signed(-0.04, 1) == "±0,0"
+    assert fmt.signed_percent(-0.081) == f"{MINUS}8,1{NBSP}%"
     assert fmt.signed(0) == "±0"
     assert fmt.signed_percent(0.081) == f"+8,1{NBSP}%"
 
@@ -45,7 +48,7 @@ def test_euro_from_integer_cents():
     assert fmt.euro(5_500_000) == f"55.000{NBSP}€"
     assert fmt.euro(5_500_050) == f"55.001{NBSP}€"  # 55.000,50 rounds half up
     assert fmt.euro(123_456, 2) == f"1.234,56{NBSP}€"
-    assert fmt.euro(-99) == f"-1{NBSP}€"
+    assert fmt.euro(-99) == f"{MINUS}1{NBSP}€"
 
 
 def test_dates_and_periods():
@@ -74,11 +77,23 @@ def test_suppressed_count_shows_the_threshold():
 def test_babel_does_the_formatting_with_kaufmaennisch_rounding():
     # Babel alone would round half to even (2,5 -> "2"); the module rounds first.
     assert fmt.number(0.5) == "1"
-    assert fmt.number(1234.5, 1, grouping=False) == "1234,5"
-    assert fmt.number(-1234567.891, 2, grouping=False) == "-1234567,89"
+    assert fmt.plain_number(1234.5, 1) == "1234,5"
     assert fmt.percent(0.00125, 2) == f"0,13{NBSP}%"
-    assert fmt.euro(-5_500_000) == f"-55.000{NBSP}€"
+    assert fmt.euro(-5_500_000) == f"{MINUS}55.000{NBSP}€"
     # CLDR's German month names, the abbreviations as Duden writes them
     assert fmt.MONTHS[11] == "Dezember"
     assert fmt.MONTHS_SHORT == ("Jan.", "Feb.", "März", "Apr.", "Mai", "Juni",
                                 "Juli", "Aug.", "Sept.", "Okt.", "Nov.", "Dez.")
+
+
+def test_the_minus_sign_for_readers_the_hyphen_for_excel():
+    """Hand-made values: what a person reads has "−" (U+2212); the CSV form keeps "-"."""
+    assert fmt.number(-7) == f"{MINUS}7"
+    assert fmt.number(-1234.5, 1) == f"{MINUS}1.234,5"
+    assert fmt.percent(-0.052) == f"{MINUS}5,2{NBSP}%"
+    assert fmt.euro(-123_456, 2) == f"{MINUS}1.234,56{NBSP}€"
+    assert fmt.signed(-12) == f"{MINUS}12" and fmt.signed(12) == "+12"
+    assert "-" not in fmt.number(-1234567.891, 2) + fmt.percent(-1) + fmt.euro(-1)
+    assert fmt.plain_number(-1234567.891, 2) == "-1234567,89"
+    assert fmt.plain_number(-0.04, 1) == "0,0"  # never "-0,0"
+    assert MINUS not in fmt.plain_number(-5)

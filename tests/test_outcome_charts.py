@@ -163,3 +163,34 @@ def test_trend_grain_labels_and_sentence():
         f"Ziel erreicht oder übergeben: von 55{NBSP}% (2023) auf 72{NBSP}% (2025) gestiegen.")
     small = checked(oc.trend_lines(rows, K, height=280, goal_only=True))
     assert len(small.data) == 1 and small.layout.height == 280
+
+
+def test_bezirk_sentences_columns_and_hover_in_a_city_take_its_words():
+    from queries.territory import CITY, Territory
+
+    city = Territory(name="Stadt Lindenberg", kind=CITY)
+    by_district = [
+        {"id": "NORD", "name": "Nord", "referrals": [_ref("JOBCENTER", 12, 8, 2, 2)]},
+        {"id": "SUED", "name": "Süd", "referrals": [_ref("JOBCENTER", 15, 6, 9, 0)]},
+    ]
+    # Süd 9 of 6 + 9 = 15 decided = 60 %, Nord 2 of 10 = 20 %
+    assert oc.district_sentence(by_district, K, city) == (
+        f"Am häufigsten abgelehnt: Jobcenter im Stadtbezirk Süd (60{NBSP}% der entschiedenen "
+        f"Verweise; in den anderen Stadtbezirken 20{NBSP}%).")
+    assert oc.district_sentence([], K, city) == (
+        "Zu wenige entschiedene Verweise, um die Stadtbezirke zu vergleichen.")
+    heat = checked(oc.district_matrix(by_district, K, city)).data[0]
+    assert heat.hovertemplate.startswith("%{y}, Stadtbezirk %{x}: ")
+    districts = [{"id": "NORD", "name": "Nord", "total": 12, "goal_share": 0.75},
+                 {"id": "SUED", "name": "Süd", "total": 10, "goal_share": 0.5}]
+    assert oc.district_closure_sentence(districts, city) == (
+        f"Ziel erreicht oder übergeben: von 50{NBSP}% im Stadtbezirk Süd bis 75{NBSP}% im "
+        "Stadtbezirk Nord.")
+    assert oc.district_closure_sentence(districts[:1], city) == (
+        "Zu wenige abgeschlossene Fälle, um die Stadtbezirke zu vergleichen.")
+    assert oc.district_referral_columns(city)[0].header == "Stadtbezirk"
+    assert oc.district_closure_columns(city)[0].header == "Stadtbezirk"
+    # a Kreis keeps its words
+    assert oc.district_closure_columns()[0].header == "Bezirk"
+    assert "im Bezirk Süd" in oc.district_closure_sentence(districts)
+

@@ -11,7 +11,6 @@ from sqlalchemy import insert
 from dashboard import pages
 from dashboard.app_factory import create_app, render
 from dashboard.components.messages import ERROR_TEXT
-from dashboard.components.section import chart_section
 from dashboard.data import Data, DataUnavailable
 from queries import db, meta, schema
 from queries.runs import record_run
@@ -222,20 +221,31 @@ def test_cache_follows_the_data_version(engine, db_url):
 
 
 def test_a_failing_section_says_so_in_german():
-    def broken():
+    import flask
+
+    from dashboard import sections, urlstate
+
+    def broken(_view):
         raise ZeroDivisionError("boom")
 
-    section = chart_section("x", "Titel", broken)
-    assert ERROR_TEXT in text_of(section)
-    assert "boom" not in text_of(section)
-    assert "Für diese Auswahl liegen keine Daten vor." in text_of(
-        chart_section("y", "Titel", lambda: None))
-
-    def away():
+    def away(_view):
         raise DataUnavailable()
 
-    with pytest.raises(DataUnavailable):
-        chart_section("z", "Titel", away)
+    def section(section_id, query):
+        return sections.Section(id=section_id, page="/x", permission="aggregates",
+                                title="Titel", caption="Tabelle", query=query, columns=(),
+                                figure=lambda rows, view: {"data": [], "layout": {}})
+
+    view = urlstate.parse("", today=TODAY, min_cell=5)
+    with flask.Flask(__name__).test_request_context():
+        flask.g.kim_role = "lenkungsgruppe"
+        drawn = sections.draw(section("x", broken), view)
+        assert ERROR_TEXT in text_of(drawn)
+        assert "boom" not in text_of(drawn)
+        assert "Für diese Auswahl liegen keine Daten vor." in text_of(
+            sections.draw(section("y", lambda _view: []), view))
+        with pytest.raises(DataUnavailable):
+            sections.draw(section("z", away), view)
 
 
 def test_one_request_to_fallzahlen_checks_the_derived_tables_once(engine, db_url):

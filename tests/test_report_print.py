@@ -79,6 +79,33 @@ def test_report_on_a_paper_fixture(engine, db_url):
         "Überblick", "Fallzahlen", "Mittelabfluss", "Statuswechsel", "Wirkung", "Datenstand"]
 
 
+def test_the_report_draws_the_registry_figure_as_returned(engine, db_url):
+    """No resizing after the fact: the graph on paper holds what sections.figure returns for
+    the View and the report's Paper (here in high contrast), described for screen readers."""
+    from dashboard import sections, theme, urlstate
+    from dashboard.pages import caseload as caseload_page
+    from tests.conftest import served
+
+    load_fixture(engine)
+    app = create_app(database_url=db_url, min_cell=5, cache_config="null", today=date(2025, 6, 30))
+    search = "?von=2025-01-01&bis=2025-06-30&kontrast=hoch"
+    page = rendered(app, "/bericht", search)["page"]
+    g = find(page, "report-caseload-monthly-graph")
+    with served(app):
+        view = urlstate.read(app.server.config["KIM_DATA"], "/bericht", search)
+        expected = sections.figure(caseload_page.MONTHLY, view,
+                                   paper=sections.Paper(report_print.FULL_WIDTH,
+                                                        report_print.ZOOM))
+    assert g.figure == expected
+    assert g.figure["layout"]["template"] is theme.template(contrast=True)
+    assert g.figure["layout"]["width"] == round(980 / 0.8) == 1225
+    assert g.style == {"width": "1225px", "height": f"{g.figure['layout']['height']}px",
+                       "zoom": 0.8}
+    assert g.config["staticPlot"] is True and g.config["displayModeBar"] is False
+    description = find(page, "report-caseload-monthly-graph-beschreibung")
+    assert text_of(description).startswith("Aktive Fälle am Monatsende: ")
+
+
 def test_report_for_a_bezirk_shows_its_gemeinden(engine, db_url):
     load_fixture(engine)
     app = create_app(database_url=db_url, min_cell=5, cache_config="null", today=date(2025, 6, 30))

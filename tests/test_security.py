@@ -206,6 +206,46 @@ def test_a_forged_or_foreign_session_cookie_is_refused(basic_server, tmp_path):
     assert stranger.get(basic_server + "/", timeout=30).status_code == 401
 
 
+def _logout_links(layout: dict) -> list[dict]:
+    """The "Abmelden" links of the header in the page layout as Dash sends it (/_dash-layout)."""
+    found = []
+
+    def walk(node):
+        if isinstance(node, dict):
+            props = node.get("props") or {}
+            if props.get("id") == "kim-logout":
+                found.append(props)
+            for value in props.values():
+                walk(value)
+        elif isinstance(node, list):
+            for child in node:
+                walk(child)
+
+    walk(layout)
+    return found
+
+
+def test_logout_link_in_the_header_with_basic_auth_only(session_server, demo_db, tmp_path):
+    base, _users = session_server
+    s = session_for("ko")
+    (link,) = _logout_links(s.get(base + "/_dash-layout", timeout=30).json())
+    assert link["children"] == "Abmelden" and link["href"] == security.LOGOUT_PATH
+    out = s.get(base + link["href"], timeout=30)  # following it ends the session
+    assert out.status_code == 401 and out.text == security.LOGGED_OUT_TEXT
+    assert security.SESSION_COOKIE not in s.cookies
+    # without basic auth nobody signs in, so there is nothing to sign out of
+    for settings in (AuthSettings(mode="none"),
+                     AuthSettings(mode="header", trusted_proxies=("127.0.0.1",),
+                                  role_groups=(("KIM-VW", "verwaltung"),))):
+        app = create_app(database_url=demo_db, min_cell=5, cache_config="null", today=TODAY,
+                         auth_settings=settings)
+        layout = app.server.test_client().get(
+            "/_dash-layout", headers={"X-Remote-User": "a", "X-Remote-Groups": "KIM-VW"})
+        assert layout.status_code == 200, settings.mode
+        assert _logout_links(layout.get_json()) == [], settings.mode
+        assert "Abmelden" not in layout.get_data(as_text=True)
+
+
 def test_session_ends_with_logout_expiry_and_a_new_password(session_server, scrypt_calls):
     base, users_file = session_server
     s = session_for("ko")

@@ -297,3 +297,39 @@ def test_nothing_but_urlstate_parses_the_query_string():
     # urlstate.read; the response cache reads only an asset's version `m` (its compression key),
     # nothing of the view
     assert offenders == ["downloads.py", "proof.py", "response_cache.py"]
+
+
+def test_notes_in_a_city_say_stadtbezirk_and_stadtteil():
+    """A kreisfreie Stadt's View speaks of Stadtbezirke and Stadtteile, in their grammar."""
+    from queries.territory import CITY, Territory
+
+    city = Territory(name="Stadt Lindenberg", kind=CITY)
+    municipalities = {"05999000-101": "NORD", "05999000-201": "SUED"}
+
+    def notes(search):
+        return " ".join(urlstate.parse(search, today=date(2025, 6, 30), min_cell=5,
+                                       districts={"NORD", "SUED"},
+                                       municipalities=municipalities, words=city).notes)
+
+    assert notes("?bezirk=WEST") == (
+        "Einen Stadtbezirk „WEST“ gibt es nicht; es werden alle Stadtbezirke gezeigt.")
+    assert notes("?bezirk=NORD&gemeinde=Altstadt") == (
+        "„Altstadt“ ist kein gültiger Stadtteilschlüssel (der Schlüssel der Stadt, „-“ und die "
+        "Nummer des Stadtteils, z. B. 05315000-101); es wird kein einzelner Stadtteil gezeigt.")
+    assert notes("?bezirk=NORD&gemeinde=05999000-999") == (
+        "Einen Stadtteil mit dem Schlüssel „05999000-999“ gibt es nicht; es wird kein "
+        "einzelner Stadtteil gezeigt.")
+    assert notes("?gemeinde=05999000-101") == (
+        "Der Stadtteil „05999000-101“ kann nur zusammen mit seinem Stadtbezirk gewählt werden; "
+        "es wird kein einzelner Stadtteil gezeigt.")
+    assert notes("?bezirk=NORD&gemeinde=05999000-201") == (
+        "Der Stadtteil „05999000-201“ gehört nicht zum Stadtbezirk „NORD“; es wird der ganze "
+        "Stadtbezirk gezeigt.")
+    assert notes("?bezirk=NORD&gemeinde=" + "1" * 65) == (
+        "Der Wert für den Stadtteil ist zu lang; es wird kein einzelner Stadtteil gezeigt.")
+    assert "Gemeinde" not in notes("?bezirk=NORD&gemeinde=x") + notes("?gemeinde=05999000-101")
+    # a Kreis (no words given) as before
+    kreis = urlstate.parse("?gemeinde=05558012", today=date(2025, 6, 30), min_cell=5)
+    assert kreis.notes == ("Die Gemeinde „05558012“ kann nur zusammen mit ihrem Bezirk gewählt "
+                           "werden; es wird keine einzelne Gemeinde gezeigt.",)
+

@@ -10,9 +10,9 @@ well under one. The schema check is not lost: the tests pass every builder's out
 (tests/test_figure_dicts.py).
 
 A figure is {"data": [trace, …], "layout": {…}}; a trace is a dict with its "type". Builders
-create fresh dicts on every call (no module-level dict inside a figure), because
-theme.adapt_figure and the layout code may change a figure after it was built. The one shared
-object is the template (theme.template()), which nobody changes.
+create fresh dicts on every call (no module-level dict inside a figure); sections.finish makes
+the drawn figure from the builder's (display modes, print size) as a new dict and never changes
+the builder's. The one shared object is the template (theme.template()), which nobody changes.
 
     fig = figure.new(height=300)                      # the "kim" template, this height
     figure.add(fig, {"type": "bar", "x": [...], "y": [...]})

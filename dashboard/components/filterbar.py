@@ -25,6 +25,9 @@ PRESET_ID = "filter-preset"
 FROM_ID = "filter-from"
 TO_ID = "filter-to"
 DISTRICT_ID = "filter-district"
+# Names longer than this (characters) do not fit a third of a tablet's row: the Bezirk select
+# takes a row of its own below the lg breakpoint.
+LONG_DISTRICT_NAME = 28
 ALL_DISTRICTS = "alle"
 
 
@@ -39,6 +42,12 @@ def filter_bar(state: urlstate.View, districts: list[dict] | None, today: date,
     preset = urlstate.preset_of(f, today, start)
     district_options = [{"label": f"Alle {words.districts_word}", "value": ALL_DISTRICTS}]
     district_options += [{"label": d["name"], "value": d["id"]} for d in districts or []]
+    # A native select cannot wrap its text: it is as wide as its longest option (app.css), on
+    # a narrow screen a row of its own once a name is long, and its box says the chosen name
+    # in full as a tooltip (dbc.Select has no title, the labelled box carries it).
+    chosen = next((o["label"] for o in district_options
+                   if o["value"] == (f.district or ALL_DISTRICTS)), district_options[0]["label"])
+    long_names = max(len(o["label"]) for o in district_options) > LONG_DISTRICT_NAME
     controls = dbc.Row(
         [
             dbc.Col(_labelled("Zeitraum", dbc.Select(
@@ -55,7 +64,8 @@ def filter_bar(state: urlstate.View, districts: list[dict] | None, today: date,
                 id=DISTRICT_ID, options=district_options,
                 value=f.district or ALL_DISTRICTS,
                 disabled=districts is None,
-            ), DISTRICT_ID), md=4, lg="auto"),
+            ), DISTRICT_ID, title=chosen), md=12 if long_names else 4, lg="auto",
+                className="kim-filter-district"),
             dbc.Col(html.Div(
                 [html.Span("Gezeigt: ", className="visually-hidden"),
                  fmt.period(f.period_from, f.period_to)],
@@ -109,9 +119,9 @@ def compare_text(f: filters.Filter) -> str:
     return "Vergleich: Vorjahr"
 
 
-def _labelled(label: str, control, control_id: str) -> html.Div:
+def _labelled(label: str, control, control_id: str, title: str | None = None) -> html.Div:
     return html.Div([dbc.Label(label, html_for=control_id, className="kim-filter-label mb-0"),
-                     control])
+                     control], title=title)
 
 
 def _date_input(input_id: str, value: date) -> dcc.Input:

@@ -45,8 +45,6 @@ POLARITY = {
     "goal_share": UP_BETTER,  # more closed cases reached their goal or a regular service
 }
 
-MINUS = "\u2212"
-
 
 @dataclass(frozen=True)
 class Change:
@@ -85,11 +83,6 @@ def utilisation_polarity(now: float | None, now_elapsed: float | None,
     if elapsed is None:
         return NEITHER
     return UP_BETTER if lower < elapsed else NEITHER
-
-
-def with_minus(text: str) -> str:
-    """Every "-" of a number as the minus sign "−" (U+2212), as a reader expects."""
-    return text.replace("-", MINUS)
 
 
 def no_comparison(reason: str) -> Change:
@@ -133,7 +126,6 @@ def change(
         amount = fmt.signed(diff, decimals)
         if previous != 0 and diff != 0:
             amount += f" ({fmt.signed_percent((current - previous) / previous)})"
-    amount = with_minus(amount)
     if diff == 0:
         return Change(SAME, f"{ARROWS[SAME]} unverändert", against)
     direction = UP if diff > 0 else DOWN

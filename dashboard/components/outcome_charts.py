@@ -5,6 +5,9 @@ message out.
 Suppressed counts (None, KPIS.md) are never drawn at a length that tells their value: a bar
 whose count is hidden is a grey hatched stub labelled "•"; a share whose count is hidden is
 "•" as well, a share that does not exist (nothing decided yet) "–".
+
+The Bezirk-level sentences, column titles and hover texts take the territory's words
+(queries/territory.Territory, the View's `words`): "Stadtbezirk" in a kreisfreie Stadt.
 """
 
 from __future__ import annotations
@@ -13,12 +16,15 @@ from collections.abc import Sequence
 
 from queries import codes
 from queries.outcomes import GOAL_REASONS
+from queries.territory import Territory
 
 from .. import format as fmt
 from .. import theme
 from . import charts, figure
 from .tables import Column
 
+# A Kreis's words, where no territory is given.
+KREIS_WORDS = Territory(name="Kreis")
 # The words of the page (UI German). Handlungsfelder as the KIM programme names them.
 NEED_LABELS: dict[str, str] = dict(codes.NEEDS)
 # The order in which Handlungsfelder are read (the programme's order), for ties.
@@ -326,9 +332,10 @@ def referral_rows(rows: Sequence[dict]) -> list[dict]:
              "declined_share": declined_share(r)} for r in [*ordered, *rest]]
 
 
-def district_matrix(by_district: Sequence[dict], min_cell: int) -> dict:
+def district_matrix(by_district: Sequence[dict], min_cell: int,
+                    words: Territory = KREIS_WORDS) -> dict:
     """Declined share per institution (rows) and Bezirk (columns): a darker cell is a higher
-    share. Rows are the institutions with referrals, in the Kreis-wide chart's order."""
+    share. Rows are the institutions with referrals, in the chart of the whole area's order."""
     institutions = [code for code in INSTITUTION_LABELS
                     if any(r["institution"] == code and r["referred"] != 0
                            for d in by_district for r in d["referrals"])]
@@ -364,7 +371,8 @@ def district_matrix(by_district: Sequence[dict], min_cell: int) -> dict:
         "colorscale": [[0, theme.SUPPRESSED_FILL], [0.16, theme.SUPPRESSED_FILL],
                        [0.1667, "#FFFFFF"], [1, "#E0915E"]],
         "zmin": -0.1, "zmax": MATRIX_TOP, "showscale": False, "xgap": 3, "ygap": 3,
-        "hovertemplate": "%{y}, Bezirk %{x}: %{text} abgelehnt<extra></extra>",
+        "hovertemplate": (f"%{{y}}, {words.district_word} %{{x}}: %{{text}} abgelehnt"
+                          "<extra></extra>"),
     }
     return figure.new(
         [heatmap], height=90 + 48 * len(institutions),
@@ -375,7 +383,8 @@ def district_matrix(by_district: Sequence[dict], min_cell: int) -> dict:
     )
 
 
-def district_sentence(by_district: Sequence[dict], min_cell: int) -> str:
+def district_sentence(by_district: Sequence[dict], min_cell: int,
+                      words: Territory = KREIS_WORDS) -> str:
     best = None
     for d in by_district:
         for r in d["referrals"]:
@@ -385,15 +394,16 @@ def district_sentence(by_district: Sequence[dict], min_cell: int) -> str:
             if best is None or share > best[0]:
                 best = (share, d["name"], r["institution"])
     if best is None:
-        return "Zu wenige entschiedene Verweise, um die Bezirke zu vergleichen."
+        return f"Zu wenige entschiedene Verweise, um die {words.districts_word} zu vergleichen."
     share, name, code = best
     others = [declined_share(r) for d in by_district if d["name"] != name
               for r in d["referrals"] if r["institution"] == code]
     others = [s for s in others if s is not None]
-    text = (f"Am häufigsten abgelehnt: {INSTITUTION_LABELS[code]} im Bezirk {name} "
-            f"({fmt.percent(share, 0)} der entschiedenen Verweise")
+    text = (f"Am häufigsten abgelehnt: {INSTITUTION_LABELS[code]} im {words.district_word} "
+            f"{name} ({fmt.percent(share, 0)} der entschiedenen Verweise")
     if others:
-        text += f"; in den anderen Bezirken {' und '.join(fmt.percent(s, 0) for s in others)}"
+        text += (f"; in den anderen {words.districts_word}n "
+                 f"{' und '.join(fmt.percent(s, 0) for s in others)}")
     return text + ")."
 
 
@@ -405,6 +415,11 @@ DISTRICT_REFERRAL_COLUMNS = (
     Column("declined", "abgelehnt", "count"),
     Column("declined_share", "abgelehnt (Anteil an entschiedenen)", "percent", 1),
 )
+
+
+def district_referral_columns(words: Territory = KREIS_WORDS) -> tuple[Column, ...]:
+    """DISTRICT_REFERRAL_COLUMNS with the territory's word ("Stadtbezirk") for the first."""
+    return (Column("district", words.district_word), *DISTRICT_REFERRAL_COLUMNS[1:])
 
 
 def district_referral_rows(by_district: Sequence[dict]) -> list[dict]:
@@ -478,15 +493,20 @@ DISTRICT_CLOSURE_COLUMNS = (
 )
 
 
-def district_closure_sentence(districts: Sequence[dict]) -> str:
+def district_closure_columns(words: Territory = KREIS_WORDS) -> tuple[Column, ...]:
+    """DISTRICT_CLOSURE_COLUMNS with the territory's word ("Stadtbezirk") for the first."""
+    return (Column("name", words.district_word), *DISTRICT_CLOSURE_COLUMNS[1:])
+
+
+def district_closure_sentence(districts: Sequence[dict], words: Territory = KREIS_WORDS) -> str:
     known = [d for d in districts if d["goal_share"] is not None]
     if len(known) < 2:
-        return "Zu wenige abgeschlossene Fälle, um die Bezirke zu vergleichen."
+        return f"Zu wenige abgeschlossene Fälle, um die {words.districts_word} zu vergleichen."
     best = max(known, key=lambda d: d["goal_share"])
     worst = min(known, key=lambda d: d["goal_share"])
-    return (f"Ziel erreicht oder übergeben: von {fmt.percent(worst['goal_share'], 0)} im Bezirk "
-            f"{worst['name']} bis {fmt.percent(best['goal_share'], 0)} im Bezirk "
-            f"{best['name']}.")
+    return (f"Ziel erreicht oder übergeben: von {fmt.percent(worst['goal_share'], 0)} im "
+            f"{words.district_word} {worst['name']} bis {fmt.percent(best['goal_share'], 0)} "
+            f"im {words.district_word} {best['name']}.")
 
 
 # --- trend ---------------------------------------------------------------------------------------

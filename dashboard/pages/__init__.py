@@ -10,7 +10,7 @@ A page is one module in this package with
                view.href(path, **changes) links to a page keeping the current view;
                declare each figure once as a sections.Section in SECTIONS and draw it with
                sections.draw(section, view) (downloads, the print report and the one error
-               policy come with it; ARCHITECTURE.md)
+               policy come with it; docs/SECTIONS.md)
     register_callbacks(app, data) -> None
                the page's own callbacks (e.g. a click that writes the URL); may do nothing
     IN_NAV     optional, default True; False keeps a page out of the navigation and thereby out

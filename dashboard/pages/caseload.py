@@ -116,7 +116,7 @@ def layout(view) -> html.Div:
         gemeinde = next((m for m in district["municipalities"] if m["ags"] == ags), None)
         if gemeinde is None:
             note = dbc.Alert([html.Strong("Hinweis zur Adresse: "),
-                              urlstate.municipality_note(ags, district["id"])],
+                              urlstate.municipality_note(ags, district["id"], view.words)],
                              color="info", className="kim-url-note mb-3", id=MUNICIPALITY_NOTE_ID)
     scope_note = None
     w = view.words

@@ -64,7 +64,7 @@ def layout(view) -> html.Div:
                 dbc.Col(_message(oc.referral_sentence(referrals, k), "outcomes-referral-message",
                                  draw(REFERRALS, view)), xxl=6),
                 dbc.Col(_message(
-                    oc.district_sentence(view.data.call(outcomes.referrals_by_district, f), k),
+                    oc.district_sentence(view.data.call(outcomes.referrals_by_district, f), k, w),
                     "outcomes-referral-districts-message",
                     draw(REFERRAL_DISTRICTS, view, clickable=True)), xxl=6)
                 if not district else None,
@@ -75,7 +75,7 @@ def layout(view) -> html.Div:
                                  draw(REASONS, view)), xxl=6),
                 dbc.Col(_message(
                     oc.district_closure_sentence(
-                        view.data.call(outcomes.closures_by_district, f)),
+                        view.data.call(outcomes.closures_by_district, f), w),
                     "outcomes-goal-districts-message",
                     draw(GOAL_DISTRICTS, view, clickable=True)), xxl=6)
                 if not district else None,
@@ -190,10 +190,10 @@ REFERRAL_DISTRICTS = Section(
     title=lambda view: f"Abgelehnte Verweise je {view.words.district_word}",
     caption=lambda view: f"Verweise je {view.words.district_word} und Institution",
     query=lambda view: view.data.call(outcomes.referrals_by_district, view.filter),
-    columns=oc.DISTRICT_REFERRAL_COLUMNS,
+    columns=lambda _src, view: oc.district_referral_columns(view.words),
     rows=lambda by_district, _view: oc.district_referral_rows(by_district),
     has_data=lambda by_district: bool(oc.district_referral_rows(by_district)),
-    figure=lambda by_district, view: oc.district_matrix(by_district, view.min_cell),
+    figure=lambda by_district, view: oc.district_matrix(by_district, view.min_cell, view.words),
     applies=lambda view: view.filter.district is None,
     note=lambda view: (f"Je dunkler, desto mehr abgelehnt. Klicken Sie auf einen "
                        f"{view.words.district_word}, um seine Zahlen zu sehen."),
@@ -212,7 +212,7 @@ GOAL_DISTRICTS = Section(
     title=lambda view: f"{oc.GOAL_LABEL} je {view.words.district_word}",
     caption=lambda view: f"Abgeschlossene Fälle je {view.words.district_word}",
     query=lambda view: view.data.call(outcomes.closures_by_district, view.filter),
-    columns=oc.DISTRICT_CLOSURE_COLUMNS,
+    columns=lambda _src, view: oc.district_closure_columns(view.words),
     has_data=lambda districts: bool(districts) and any(d["total"] != 0 for d in districts),
     figure=lambda districts, view: oc.goal_share_by_district(districts, view.min_cell),
     applies=lambda view: view.filter.district is None,

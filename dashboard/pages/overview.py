@@ -32,7 +32,7 @@ BUDGET_PATH = "/budget"
 TRANSITIONS_PATH = "/statuswechsel"
 OUTCOMES_PATH = "/wirkung"
 # The tables behind the small charts: not shown (the sentence and the theme's page carry the
-# numbers), only downloaded (components/section.py).
+# numbers), only downloaded (the Section's `sentence`, dashboard/sections.py).
 CASELOAD_COLUMNS = (Column("month", "Monat", "month"),
                     Column("active", "aktive Fälle am Monatsende", "count"))
 TRANSITION_COLUMNS = (Column("month", "Monat", "month"),

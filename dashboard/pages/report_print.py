@@ -10,8 +10,10 @@ The report never shows the case-manager level, whatever the role: it is meant to
 
 Printing: assets/print.css (`@media print`, `@page` A4 landscape with "Seite X von Y" in the page
 margin) hides the frame and the controls; graphs have a fixed size in px that fits the printable
-width, so the printout does not depend on the window. The "Drucken" button is wired in
-assets/print.js (the CSP forbids inline scripts). Not a navigation page nor a slide (IN_NAV).
+width, so the printout does not depend on the window: the registry draws each section's figure
+for its `sections.Paper` (sections.figure / sections.graph), the report changes no figure. The
+"Drucken" button is wired in assets/print.js (the CSP forbids inline scripts). Not a navigation
+page nor a slide (IN_NAV).
 """
 
 from __future__ import annotations
@@ -21,12 +23,12 @@ import logging
 from collections.abc import Callable
 from dataclasses import replace
 
-from dash import Input, Output, dcc, html
+from dash import Input, Output, html
 
 from queries import budget, caseload, outcomes, transitions
 
 from .. import format as fmt
-from .. import sections, theme
+from .. import sections
 from ..components import budget_charts as bc
 from ..components import outcome_charts as oc
 from ..components.messages import error_message, no_data
@@ -34,6 +36,7 @@ from ..components.tables import TEXT_SUFFIX, Column, table_rows
 from ..layout import REPORT_LINK_ID
 from . import budget as budget_page
 from . import caseload as caseload_page
+from . import outcomes as outcomes_page
 from . import overview
 from . import transitions as transitions_page
 
@@ -62,11 +65,6 @@ HALF_WIDTH = 480
 ZOOM = 0.8
 TALL_ZOOM = 0.7
 BUDGET_ZOOM = 0.6
-DEFAULT_HEIGHT = 400
-# layout.dress may put the display mode's config in place of this one; the fixed size is kept by
-# dcc.Graph(responsive=False), which overrides config.responsive and layout.autosize.
-GRAPH_CONFIG = {**theme.GRAPH_CONFIG, "responsive": False, "staticPlot": True,
-                "displayModeBar": False}
 
 
 def layout(view) -> html.Div:
@@ -187,20 +185,16 @@ def _block(block_id: str, title: str | None, build: Callable[[], list | None], *
     return html.Div(children, id=block_id, className=f"kim-report-block {className}".strip())
 
 
-def graph(graph_id: str, figure: dict, width: int, *, zoom: float = ZOOM,
-          height: int | None = None) -> dcc.Graph:
-    """A graph of fixed size: `width` px on the page (the printout must not depend on the
-    window). The figure is drawn at width / zoom and its own height (the charts are made for a
-    projector) and shown scaled by `zoom`, so its proportions and labels stay as designed."""
-    drawn_width = round(width / zoom)
-    layout = figure.get("layout") or {}
-    drawn_height = int(height or layout.get("height") or DEFAULT_HEIGHT)
-    figure = {**figure, "layout": {**layout, "width": drawn_width, "height": drawn_height,
-                                   "autosize": False}}
-    return dcc.Graph(id=graph_id, figure=figure, config=GRAPH_CONFIG, responsive=False,
-                     style={"width": f"{drawn_width}px", "height": f"{drawn_height}px",
-                            "zoom": zoom},
-                     className="kim-report-graph")
+def graph(section, view, graph_id: str, width: int = FULL_WIDTH,
+          zoom: float = ZOOM) -> html.Div | None:
+    """The section's chart on paper: `width` px on the page, drawn by the registry at its
+    print size (sections.Paper); None when the section has no data in this view."""
+    paper = sections.Paper(width, zoom)
+    fig = sections.figure(section, view, paper=paper)
+    if fig is None:
+        return None
+    return sections.graph(graph_id, fig, view, title=sections.heading(section, view),
+                          paper=paper)
 
 
 def print_table(table_id: str, columns: tuple[Column, ...], rows: list[dict], *, min_cell: int,
@@ -254,10 +248,9 @@ def _caseload_blocks(view) -> list:
             if not figures["districts"]:
                 return None
             return [html.Div([
-                graph("report-caseload-districts-graph",
-                      sections.figure(caseload_page.DISTRICTS, view), HALF_WIDTH),
-                graph("report-caseload-per-fte-graph",
-                      sections.figure(caseload_page.PER_FTE, view), HALF_WIDTH),
+                graph(caseload_page.DISTRICTS, view, "report-caseload-districts-graph",
+                      HALF_WIDTH),
+                graph(caseload_page.PER_FTE, view, "report-caseload-per-fte-graph", HALF_WIDTH),
             ], className="kim-report-pair")]
 
         blocks.append(_block("report-caseload-districts",
@@ -291,8 +284,8 @@ def _figures(view, fn, f=None):
 def _graph_of(section, view, graph_id: str, width: int = FULL_WIDTH, zoom: float = ZOOM):
     """A _block build: the section's figure (the registry's, as on its page) at print size."""
     def build():
-        fig = sections.figure(section, view)
-        return None if fig is None else [graph(graph_id, fig, width, zoom=zoom)]
+        shown = graph(section, view, graph_id, width, zoom)
+        return None if shown is None else [shown]
 
     return build
 
@@ -382,9 +375,9 @@ def _transition_blocks(view) -> list:
         pairs = ((transitions_page.GAPS, "report-transitions-gaps-graph"),
                  (transitions_page.SPHERES, "report-transitions-spheres-graph"))
         for section, graph_id in pairs:
-            fig = sections.figure(section, view)
-            if fig is not None:
-                parts.append(graph(graph_id, fig, HALF_WIDTH))
+            shown = graph(section, view, graph_id, HALF_WIDTH)
+            if shown is not None:
+                parts.append(shown)
         return [html.Div(parts, className="kim-report-pair")] if parts else None
 
     blocks.append(html.Div(
@@ -410,10 +403,10 @@ def _outcome_blocks(view) -> list:
     blocks = [_sentence(oc.closure_sentence(closures, k), "report-outcomes-summary")]
 
     def needs_block():
-        if not any(r["identified"] or r["open"] or r["resolved"] for r in needs):
+        shown = graph(outcomes_page.NEEDS, view, "report-outcomes-needs-graph")
+        if shown is None:
             return None
-        return [html.P(oc.needs_sentence(needs, f.as_of, k), className="kim-summary"),
-                graph("report-outcomes-needs-graph", oc.needs_bars(needs, k), FULL_WIDTH)]
+        return [html.P(oc.needs_sentence(needs, f.as_of, k), className="kim-summary"), shown]
 
     blocks.append(_block("report-outcomes-needs", "Bedarfslagen je Handlungsfeld", needs_block,
                          note="Festgestellt und erledigt im Zeitraum; offen am Stichtag."))
@@ -421,14 +414,13 @@ def _outcome_blocks(view) -> list:
     def referral_block():
         if not oc.referrals_in_order(referrals):
             return None
-        parts = [graph("report-outcomes-referrals-graph", oc.declined_bars(referrals, k),
+        parts = [graph(outcomes_page.REFERRALS, view, "report-outcomes-referrals-graph",
                        HALF_WIDTH)]
         if kreis:
-            by_district = view.data.call(outcomes.referrals_by_district, f)
-            parts.append(graph("report-outcomes-referral-districts-graph",
-                               oc.district_matrix(by_district, k), HALF_WIDTH))
+            parts.append(graph(outcomes_page.REFERRAL_DISTRICTS, view,
+                               "report-outcomes-referral-districts-graph", HALF_WIDTH))
         return [html.P(oc.referral_sentence(referrals, k), className="kim-summary"),
-                html.Div(parts, className="kim-report-pair")]
+                html.Div([p for p in parts if p is not None], className="kim-report-pair")]
 
     blocks.append(_block("report-outcomes-referrals", "Abgelehnte Verweise je Institution"
                          + (f" und {view.words.district_word}" if kreis else ""), referral_block,
@@ -448,10 +440,9 @@ def _outcome_blocks(view) -> list:
     def closure_block():
         if closures["total"] == 0:
             return None
-        parts = [graph("report-outcomes-reasons-graph", oc.reason_bars(closures, k), HALF_WIDTH)]
-        rows = view.data.call(outcomes.trend, f, oc.grain_for(f.period_from, f.period_to))
-        parts.append(graph("report-outcomes-trend-graph", oc.trend_lines(rows, k), HALF_WIDTH))
-        return [html.Div(parts, className="kim-report-pair")]
+        parts = [graph(outcomes_page.REASONS, view, "report-outcomes-reasons-graph", HALF_WIDTH),
+                 graph(outcomes_page.TREND, view, "report-outcomes-trend-graph", HALF_WIDTH)]
+        return [html.Div([p for p in parts if p is not None], className="kim-report-pair")]
 
     blocks.append(_block("report-outcomes-closures",
                          "Abgeschlossene Fälle nach Grund und Entwicklung", closure_block))

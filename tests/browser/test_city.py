@@ -107,7 +107,8 @@ def _kreis_words(text: str) -> list[str]:
 
 CITY_PAGES = ("/", "/fallzahlen", "/fallzahlen?bezirk=SUED",
               "/fallzahlen?bezirk=SUED&gemeinde=05999000-703", "/budget", "/budget?bezirk=SUED",
-              "/statuswechsel", "/statuswechsel?bezirk=SUED", "/daten", "/bericht",
+              "/statuswechsel", "/statuswechsel?bezirk=SUED", "/wirkung", "/wirkung?bezirk=SUED",
+              "/daten", "/bericht",
               "/bericht?bezirk=SUED")
 
 
@@ -150,6 +151,36 @@ def test_city_stadtbezirk_charts_lie_flat_with_whole_names(page, city):
     assert "…" not in joined
     box = page.locator("#caseload-districts .nsewdrag").first.bounding_box()
     assert box["width"] > 150 and box["height"] > 250  # the plot keeps its room
+
+
+# The select's own width must hold the chosen name: its text measured in the select's font,
+# plus its padding (the arrow sits in the right padding).
+NAME_FITS = """() => {
+    const el = document.getElementById('filter-district');
+    const style = getComputedStyle(el);
+    const ctx = document.createElement('canvas').getContext('2d');
+    ctx.font = `${style.fontWeight} ${style.fontSize} ${style.fontFamily}`;
+    const text = el.options[el.selectedIndex].text;
+    const needed = ctx.measureText(text).width + parseFloat(style.paddingLeft)
+                   + parseFloat(style.paddingRight);
+    return {text, needed, width: el.clientWidth,
+            title: el.closest('[title]') ? el.closest('[title]').title : null};
+}"""
+
+
+@pytest.mark.parametrize("width", [1280, 900])
+def test_the_stadtbezirk_select_shows_a_long_name_whole(page, city, width):
+    """"Süd (Kirchhörde, Wellinghofen, Hombruch-Löttringhausen)", 57 characters: at 1280 px
+    the select is as wide as the name, on a tablet it takes a row of its own; its box names it
+    in a tooltip (title) wherever a screen is narrower still."""
+    page.set_viewport_size({"width": width, "height": 720})
+    open_page(page, city + "/fallzahlen?bezirk=SUED")
+    fit = page.evaluate(NAME_FITS)
+    name = dict(demo.CITY_DISTRICTS)["SUED"]
+    assert fit["text"] == fit["title"] == name
+    assert fit["needed"] <= fit["width"], fit
+    page.locator(".kim-filterbar").screenshot(
+        path=str(SCREENSHOTS / f"city-stadtbezirk-select-{width}-720.png"))
 
 
 def _shoot(page, prefix: str, name: str, width: int, height: int) -> None:
