@@ -415,12 +415,21 @@ def for_filter(conn: Connection, f) -> Disclosure:
     if provider is not None:
         return provider(f)
     memo = conn.info.get(MEMO)
-    if memo is not None and f in memo:
-        return memo[f]
-    value = compute(conn, f)
+    if memo is None:
+        # One computation per filter for as long as this Connection object lives (one `with
+        # engine.connect()` block: a command, a test); conn.info would outlive it in the pool.
+        memo = conn.__dict__.setdefault("_kim_disclosure_memo", {})
+    if f not in memo:
+        memo[f] = compute(conn, f)
+    return memo[f]
+
+
+def forget(conn: Connection) -> None:
+    """Drop the Disclosures computed on this connection (after it wrote new data)."""
+    conn.__dict__.pop("_kim_disclosure_memo", None)
+    memo = conn.info.get(MEMO)
     if memo is not None:
-        memo[f] = value
-    return value
+        memo.clear()
 
 
 def compute(conn: Connection, f) -> Disclosure:

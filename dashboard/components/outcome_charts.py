@@ -66,10 +66,9 @@ GRAIN_WORDS = {"month": "Monat", "quarter": "Quartal", "year": "Jahr"}
 # --- helpers ------------------------------------------------------------------------------------
 
 
-def _stub(values: Sequence[float | None], floor: float) -> float:
-    shown = [v for v in values if v is not None]
-    top = max(shown, default=0)
-    return max(floor, top * charts.SUPPRESSED_HEIGHT_SHARE, 0.5 if top == 0 else 0)
+def _stub(values: Sequence[float | None], _floor: float = 0) -> float:
+    """A hidden count's marker at the axis (charts._placeholder_height)."""
+    return charts._placeholder_height(values)
 
 
 def hbar(labels: Sequence[str], values: Sequence[float | None], texts: Sequence[str], *,

@@ -14,7 +14,7 @@ from queries import codes
 
 from .. import format as fmt
 from .. import theme
-from . import figure
+from . import charts, figure
 from .tables import Column
 
 # Short labels for a projector (at most about 20 characters, so four columns fit 1280 pixels);
@@ -360,11 +360,10 @@ def _count_bars(x, values, min_cell, name, colour, stub_height, show_stub_legend
     return [counts, stubs]
 
 
-def _stub(values: list[int | None], min_cell: int) -> float:
-    """Nominal height of a suppressed stub: a small fraction of the chart, at most K/2."""
-    shown = [v for v in values if v is not None]
-    top = max(shown) if shown else min_cell
-    return max(min(top * 0.04, min_cell / 2), 0.3)
+def _stub(values: list[int | None], _min_cell: int = 0) -> float:
+    """A hidden count's marker at the axis (charts._placeholder_height): the same for every
+    hidden count, whatever its value and K."""
+    return charts._placeholder_height(values)
 
 
 def bleiberecht_monthly(rows: list[dict], min_cell: int) -> dict:
