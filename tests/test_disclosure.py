@@ -347,3 +347,81 @@ def test_random_small_kreise_leak_nothing(book, k):
     assert all(key in d.hidden for key, n in book.cells.items() if 1 <= n < k)
     assert not any(book.cells[key] == 0 for key in d.hidden)
     _no_leaks(book, d, k)
+
+
+# --- over HTTP: the downloads carry exactly the audited numbers ---------------------------------
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _csv(url: str) -> list[dict]:
+    import csv
+    import io
+    import urllib.request
+
+    with urllib.request.urlopen(url, timeout=60) as r:
+        assert r.status == 200
+        text = r.read().decode("utf-8-sig")
+    return list(csv.DictReader(io.StringIO(text), delimiter=";"))
+
+
+def test_downloads_over_http_are_the_audited_publication(demo_dbs):
+    """A running `kim serve` on the demo Kreis: the case-manager tables of every Gemeinde of one
+    Bezirk and of the Bezirk, downloaded over HTTP, hold exactly what the audit read: the same
+    numbers where shown and "•" where hidden (secondary suppression included)."""
+    import os
+    import time
+    import urllib.request
+
+    from queries import meta
+
+    url = str(demo_dbs["kreis"].url)
+    # The page's filter: with a Bezirk chosen in the URL, the filter holds that Bezirk.
+    f = Filter(D("2026-01-01"), TODAY, district="SUED", min_cell=5)
+    with demo_dbs["kreis"].connect() as conn:
+        pub = audit.publication(conn, f, "verwaltung")
+        municipalities = meta.municipalities(conn, "SUED")
+    port = _free_port()
+    env = {**os.environ, "KIM_DATABASE_URL": url, "KIM_AUTH": "none", "KIM_MIN_CELL": "5",
+           "KIM_CACHE": "simple"}
+    server = subprocess.Popen([sys.executable, "-m", "dashboard.cli", "serve", "--host",
+                               "127.0.0.1", "--port", str(port)], env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(120):
+            try:
+                urllib.request.urlopen(base + "/", timeout=5)
+                break
+            except OSError:
+                time.sleep(0.5)
+        period = "?von=2026-01-01&bis=2026-12-03&bezirk=SUED"
+        compared = hidden = 0
+        tables = [(None, f"{base}/download/fallzahlen/caseload-staff.csv{period}")] + [
+            (m["ags"], f"{base}/download/fallzahlen/caseload-municipality-staff.csv{period}"
+                       f"&gemeinde={m['ags']}") for m in municipalities]
+        for ags, address in tables:
+            for row in _csv(address):
+                label = row["Case Manager (Pseudonym)"]
+                staff = None if label == "ohne Case Manager" else label
+                for metric, header in (("active", "aktive Fälle"), ("opened", "eröffnet"),
+                                       ("closed", "abgeschlossen")):
+                    key = (("cl", metric, "DS", "SUED", staff) if ags is None
+                           else ("cl", metric, "GS", ags, staff))
+                    if key not in pub.values:  # a case manager of the Bezirk without cases
+                        assert row[header] == "0", (key, row)
+                        continue
+                    expected = pub.values[key]
+                    assert row[header] == ("•" if expected is None else str(expected)), key
+                    compared += 1
+                    hidden += expected is None
+        assert compared > 30 and hidden > 5
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
