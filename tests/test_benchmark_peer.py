@@ -58,24 +58,8 @@ def demo_url(db_url):
     return make_demo_db(db_url, persons=300, seed=7, until=UNTIL)
 
 
-def _agree(expected, got) -> bool:
-    """The peer's numbers match: equal, except where queries/ hides a value the peer shows.
-    The peer applies primary suppression only (Filter.suppress); secondary suppression
-    (queries/disclosure.py) decides what is published, not what is computed, and the benchmark
-    compares the computation. With K = 0 or 1 nothing is hidden, so there it is plain equality."""
-    if expected is None:
-        return True
-    if isinstance(expected, dict):
-        return isinstance(got, dict) and expected.keys() == got.keys() and all(
-            _agree(expected[k], got[k]) for k in expected)
-    if isinstance(expected, list):
-        return isinstance(got, list) and len(expected) == len(got) and all(
-            _agree(e, g) for e, g in zip(expected, got, strict=True))
-    return expected == got
-
-
 def _same(expected, got, f) -> bool:
-    return got == expected if f.min_cell <= 1 else _agree(expected, got)
+    return got == expected if f.min_cell <= 1 else peer.agrees(expected, got)
 
 
 def _both(conn, fn, *args):
