@@ -392,22 +392,61 @@ def trend(conn: Connection, f: Filter, grain: str = "quarter") -> list[dict]:
     return out
 
 
-def trend_counts(conn: Connection, f: Filter, grain: str) -> tuple[dict, dict]:
+def monthly_outcome_counts(conn: Connection, f: Filter) -> tuple[dict, dict]:
+    """Exact per month of the period: ({month: referred, accepted, declined}, {month: closed,
+    goal}), for the filter's district or Kreis-wide; two grouped queries without the district,
+    institution and duration columns the other figures need."""
+    if derived.fresh(conn):
+        r = schema.referral_day.c
+        ref_day, ref_district, outcome, ref_n = r.referred_on, r.district_id, r.outcome, func.sum(r.n)
+        c = schema.closure_day.c
+        clo_day, clo_district, reason, clo_n = c.closed_on, c.district_id, c.close_reason, \
+            func.sum(c.n)
+    else:
+        rows = referral_rows()
+        ref_day, ref_district, outcome, ref_n = (rows.c.referred_on, rows.c.district_id,
+                                                 rows.c.outcome, func.count())
+        closed = closure_rows()
+        clo_day, clo_district, reason, clo_n = (closed.c.closed_on, closed.c.district_id,
+                                                closed.c.reason, func.count())
+    months = months_between(f.period_from, f.period_to)
+    refs = {m: {"referred": 0, "accepted": 0, "declined": 0} for m in months}
+    month = month_key(ref_day)
+    query = (select(month, outcome, ref_n)
+             .where(ref_day >= f.period_from, ref_day <= f.period_to).group_by(month, outcome))
+    for key, result, n in conn.execute(_in_district(query, ref_district, f)):
+        row = refs[key]
+        row["referred"] += int(n)
+        if result == ACCEPTED:
+            row["accepted"] += int(n)
+        elif result == DECLINED:
+            row["declined"] += int(n)
+    closed_by = {m: {"closed": 0, "goal": 0} for m in months}
+    month = month_key(clo_day)
+    query = (select(month, reason, clo_n)
+             .where(clo_day >= f.period_from, clo_day <= f.period_to).group_by(month, reason))
+    for key, code, n in conn.execute(_in_district(query, clo_district, f)):
+        row = closed_by[key]
+        row["closed"] += int(n)
+        if code in GOAL_REASONS:
+            row["goal"] += int(n)
+    return refs, closed_by
+
+
+def trend_counts(conn: Connection, f: Filter, grain: str,
+                 monthly: tuple[dict, dict] | None = None) -> tuple[dict, dict]:
     """Exact per bucket of `grain`: ({bucket: referred, accepted, declined},
-    {bucket: closed, goal})."""
+    {bucket: closed, goal}), summed from monthly_outcome_counts (or `monthly`, its result)."""
+    refs_by_month, closed_by_month = monthly or monthly_outcome_counts(conn, f)
     keys = buckets(f, grain)
     refs = {key: {"referred": 0, "accepted": 0, "declined": 0} for key in keys}
-    for (_district, _institution, month), outcomes_ in referral_counts(
-            conn, f, by_month=True).items():
-        row = refs[bucket_of(month, grain)]
-        row["referred"] += sum(outcomes_.values())
-        row["accepted"] += outcomes_.get(ACCEPTED, 0)
-        row["declined"] += outcomes_.get(DECLINED, 0)
     closed = {key: {"closed": 0, "goal": 0} for key in keys}
-    for (_district, reason, month), histogram in closure_counts(conn, f, by_month=True).items():
-        row = closed[bucket_of(month, grain)]
-        n = sum(histogram.values())
-        row["closed"] += n
-        if reason in GOAL_REASONS:
-            row["goal"] += n
+    for month, row in refs_by_month.items():
+        target = refs[bucket_of(month, grain)]
+        for name, n in row.items():
+            target[name] += n
+    for month, row in closed_by_month.items():
+        target = closed[bucket_of(month, grain)]
+        for name, n in row.items():
+            target[name] += n
     return refs, closed

@@ -259,8 +259,9 @@ def _outcomes(conn: Connection, f: Filter, book: Book) -> None:
     book.group(goal_total, [("cz", "R", c) for c in outcomes.GOAL_REASONS],
                "Ziel erreicht = ZIEL + UEBERGABE")
     months = outcomes.buckets(f, "month")
+    monthly = outcomes.monthly_outcome_counts(conn, f)
     for grain in GRAINS:
-        refs, closed = outcomes.trend_counts(conn, f, grain)
+        refs, closed = outcomes.trend_counts(conn, f, grain, monthly)
         for m in ("referred", "accepted", "declined"):
             book.group(("rf", m, "all"),
                        [book.add(("rf", m, grain, b), v[m]) for b, v in refs.items()],
