@@ -432,13 +432,25 @@ def forget(conn: Connection) -> None:
         memo.clear()
 
 
+# The function that collects every count a filter publishes: queries/published.py's book_for,
+# which registers itself when it is imported (queries/__init__.py imports it). It is handed in
+# rather than imported here because published.py reads the figure modules (caseload, outcomes,
+# transitions), which take their Disclosure from this module: no import cycle in queries/.
+_book_for: Callable[[Connection, object], Book] | None = None
+
+
+def register_book(book_for: Callable[[Connection, object], Book]) -> None:
+    global _book_for
+    _book_for = book_for
+
+
 def compute(conn: Connection, f) -> Disclosure:
     """Collect every count filter f publishes (queries/published.py) and protect them."""
-    from .published import book_for
-
     if f.min_cell <= 1:  # nothing is hidden: no need to collect anything
         return Disclosure(f.min_cell)
-    return protect(book_for(conn, f), f.min_cell)
+    if _book_for is None:
+        raise RuntimeError("queries.published is not imported: no Book for disclosure control")
+    return protect(_book_for(conn, f), f.min_cell)
 
 
 class session:  # noqa: N801 - used as `with disclosure.session(conn):`

@@ -36,7 +36,7 @@ from collections import defaultdict
 
 from sqlalchemy import Connection, select
 
-from . import caseload, codes, outcomes, schema, transitions
+from . import caseload, codes, disclosure, outcomes, schema, transitions
 from .disclosure import Book
 from .filters import Filter, months_between
 
@@ -49,6 +49,9 @@ def book_for(conn: Connection, f: Filter) -> Book:
     _transitions(conn, f, book)
     _outcomes(conn, f, book)
     return book
+
+
+disclosure.register_book(book_for)
 
 
 # --- caseload ------------------------------------------------------------------------------------
