@@ -176,7 +176,7 @@ def _values(low: float, high: float) -> float:
     return math.inf if high == math.inf else high - low + 1
 
 
-# --- German names of cells -------------------------------------------------------------------------
+# --- German names of cells ------------------------------------------------------------------------
 
 _METRIC = {"active": "aktive Fälle", "opened": "neue Fälle", "closed": "abgeschlossene Fälle",
            "referred": "Vermittlungen", "accepted": "angenommen", "declined": "abgelehnt",

@@ -138,10 +138,15 @@ def protect(book: Book, k: int, *, lp_rounds: int = 200) -> Disclosure:
         if not failing:
             break
         added = False
+        touched: set[int] = set()  # groups that got a newly hidden cell in this round
         for key in failing:
+            if any(id(g) in touched for g in by_cell.get(key, [])):
+                continue  # its equations changed: solve again before hiding more
             cell = _nearest_to_hide(book, hidden, key, by_cell)
             if cell is not None:
                 hidden.add(cell)
+                touched.update(id(g) for g in by_cell.get(cell, []))
+                touched.update(id(g) for g in by_cell.get(key, []))
                 added = True
         if not added:
             raise RuntimeError("secondary suppression found no further cell to hide")

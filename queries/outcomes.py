@@ -398,7 +398,8 @@ def monthly_outcome_counts(conn: Connection, f: Filter) -> tuple[dict, dict]:
     institution and duration columns the other figures need."""
     if derived.fresh(conn):
         r = schema.referral_day.c
-        ref_day, ref_district, outcome, ref_n = r.referred_on, r.district_id, r.outcome, func.sum(r.n)
+        ref_day, ref_district, outcome, ref_n = (r.referred_on, r.district_id, r.outcome,
+                                                 func.sum(r.n))
         c = schema.closure_day.c
         clo_day, clo_district, reason, clo_n = c.closed_on, c.district_id, c.close_reason, \
             func.sum(c.n)

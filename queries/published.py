@@ -109,7 +109,7 @@ def _caseload(conn: Connection, f: Filter, book: Book) -> None:
             book.group(d_key, [book.add(("cl", metric, "DS", d, s), v[i])
                                for s, v in staff.items()],
                        f"Bezirk {d} = seine Case Manager ({metric})")
-            for s, v in staff.items():
+            for s in staff:
                 book.group(("cl", metric, "DS", d, s),
                            [("cl", metric, "GS", ags, s) for ags in members[d]
                             if s in staff_of_mun.get(ags, {})],
@@ -134,7 +134,7 @@ def _caseload(conn: Connection, f: Filter, book: Book) -> None:
                    f"{metric}: Zeitraum = Monate")
 
 
-# --- transitions -----------------------------------------------------------------------------------
+# --- transitions ----------------------------------------------------------------------------------
 
 
 def _transitions(conn: Connection, f: Filter, book: Book) -> None:

@@ -255,9 +255,9 @@ def test_small_counts_suppressed_with_their_shares_and_medians(fixture):
     # JOBCENTER 6 = 2 + 2 + 2, all three hidden. Its 6 is hidden by the LP check: the quarter's
     # (and the year's) 9 referrals = ABH + JOBCENTER 6 + SOZIALAMT with ABH >= 1 and SOZIALAMT
     # = accepted + declined >= 2 would give SOZIALAMT = 2, ABH = 1 and SOZIALAMT's accepted =
-    # declined = 1; in that one round protect() hides a further cell for each narrowed count
-    # (JOBCENTER's 6, January's 4, the quarter's and the year's 9). (Once the 9s are hidden the
-    # 6 alone would give nothing away: the rounds hide more than the least that is needed.)
+    # declined = 1; for a count the linear programme narrows down, protect() hides the smallest
+    # shown non-zero cell of its equations (here JOBCENTER's 6) and solves again. It does not
+    # search for the least set of cells: once the 9s are hidden the 6 alone would be safe.
     assert refs["JOBCENTER"] == {"institution": "JOBCENTER",
                                  **_ref(None, None, None, None, None)}
     assert refs["SOZIALAMT"] == {"institution": "SOZIALAMT", **_ref(None, None, None, 0, None)}
