@@ -116,7 +116,7 @@
 
     // Presentation mode: print each Sankey link's value on the link (nobody hovers on a
     // projector). The value is the link's customdata (dashboard/components/transition_charts.py:
-    // the formatted count, "< K" when suppressed; "" for the invisible ballast flow).
+    // the formatted count, "•" when suppressed; "" for the invisible ballast flow).
     var SVG = "http://www.w3.org/2000/svg";
 
     function labelSankeyLinks(graph) {

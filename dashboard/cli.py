@@ -119,6 +119,40 @@ def cmd_report(args) -> int:
     return 0
 
 
+def cmd_audit(args) -> int:
+    """Disclosure audit of one filter (queries/audit.py): exit 0 when no hidden count can be
+    worked out from what is published, 1 with the cells and equations when one can."""
+    from queries import audit, report
+    from queries.filters import Filter, FilterError
+
+    today = date.today()
+    to = args.to or today
+    frm = args.from_ or date(to.year, 1, 1)
+    min_cell = args.min_cell if args.min_cell is not None else db.min_cell_setting()
+    try:
+        f = Filter(frm, to, district=args.district, min_cell=min_cell, year=args.year)
+    except FilterError as exc:
+        _say(f"Fehler: {exc}")
+        return 2
+    roles = audit.ALL_ROLES if args.role is None else (args.role,)
+    engine = db.reader_engine(args.database)
+    found = False
+    with engine.connect() as conn:
+        if args.district is not None and not report.district_exists(conn, args.district):
+            _say(f"Fehler: unbekannter Bezirk {args.district!r}")
+            return 2
+        for role in roles:
+            pub = audit.publication(conn, f, role)
+            leaks = audit.audit(conn, f, role)
+            hidden = len(pub.hidden())
+            print(f"{role}: {len(pub.values)} veröffentlichte Zahlen, {hidden} geheim gehalten, "
+                  f"{len(leaks)} berechenbar (K = {min_cell})")
+            for leak in leaks:
+                print(f"  {leak.text()}")
+            found = found or bool(leaks)
+    return 1 if found else 0
+
+
 def cmd_serve(args) -> int:
     import ipaddress
     import logging
@@ -236,6 +270,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--min-cell", type=int, default=None)
     p.add_argument("--format", choices=["json", "csv"], default="json")
     p.set_defaults(func=cmd_report)
+
+    p = sub.add_parser("audit", parents=[common],
+                       help="prüfen, ob sich geheim gehaltene Zahlen berechnen lassen")
+    p.add_argument("--from", dest="from_", type=_date, default=None)
+    p.add_argument("--to", type=_date, default=None)
+    p.add_argument("--district", default=None)
+    p.add_argument("--year", type=int, default=None)
+    p.add_argument("--min-cell", type=int, default=None)
+    p.add_argument("--role", choices=["lenkungsgruppe", "koordination", "verwaltung"],
+                   default=None, help="nur diese Rolle (sonst alle drei)")
+    p.set_defaults(func=cmd_audit)
 
     p = sub.add_parser("serve", parents=[common], help="Dashboard starten")
     p.add_argument("--host", default="127.0.0.1")

@@ -33,7 +33,7 @@ from flask_caching import Cache
 from sqlalchemy import Connection
 from sqlalchemy import exc as sa_exc
 
-from queries import db, derived, meta
+from queries import db, derived, disclosure, meta
 from queries import territory as territory_data
 from queries.filters import Filter
 
@@ -151,6 +151,9 @@ class Data:
             # The request's freshness of the derived tables, looked up once (queries/derived.py);
             # conn.info outlives the checkout, so each request starts a new memo.
             conn.info[derived.FRESH_MEMO] = {}
+            # One Disclosure per filter (queries/disclosure.py), from the cache every worker
+            # shares: a figure function asks for it, the first request of a filter computes it.
+            conn.info[disclosure.PROVIDER] = self.disclosure
             holder.kim_connection = conn
         try:
             yield conn
@@ -241,6 +244,11 @@ class Data:
         except Exception:  # noqa: BLE001
             log.warning("cache write failed", exc_info=True)
 
+    def disclosure(self, f: Filter) -> disclosure.Disclosure:
+        """Which counts of filter f are hidden (primary and secondary suppression), cached like
+        a figure: every figure function of the request publishes its counts through it."""
+        return self.call(disclosure.compute, f)
+
     # -- reference data used by the shell ------------------------------------------------
     def districts(self) -> list[dict]:
         return self.call(meta.districts)
@@ -268,6 +276,7 @@ def _close(conn: Connection) -> None:
     """Back to the pool without the request's memo (conn.info stays with the pooled connection)."""
     try:
         conn.info.pop(derived.FRESH_MEMO, None)
+        conn.info.pop(disclosure.PROVIDER, None)
     except Exception:  # noqa: BLE001 - an invalidated connection: its info goes with it
         pass
     conn.close()

@@ -21,7 +21,7 @@ too); a database that cannot be reached with 503; German plain text every time, 
 
 CSV (for German Excel): UTF-8 with BOM, ";" between fields, CRLF line ends, the German column
 headers, decimal comma without thousands separators. Counts are whole numbers, a suppressed count
-is the text "< K" (never its number); other numbers carry the decimals the page shows; money is
+is the text "•" (never its number); other numbers carry the decimals the page shows; money is
 written in euros with two decimals and percentages in percent points with the page's decimals, each
 as a plain number that Excel reads as a number, the unit moving into the header ("Bewilligt (€)",
 "Abfluss (%)"); months are written as on the page ("Januar 2025"); a missing value (e.g. a ratio
@@ -31,7 +31,7 @@ leading apostrophe. The CSV holds only the table; the filters are in its file na
 XLSX (openpyxl): first rows name the Kreis, the page, the table, the period, the Bezirk, the
 Datenstand and the retrieval time (and notes about unusable URL parameters), then the header row,
 frozen and with a filter. Numbers are numbers, euros carry a euro number format, percentages are
-ratios with a percent format, months and dates are dates; suppressed counts are the text "< K".
+ratios with a percent format, months and dates are dates; suppressed counts are the text "•".
 
 File names: kim-<page>-<section>-<von>-<bis>.csv / .xlsx (ASCII); all tables:
 kim-<page>-alle-tabellen-<von>-<bis>.xlsx.
@@ -335,7 +335,7 @@ def csv_cell(column: Column, value, min_cell: int) -> str:
     if kind == "count":
         value = suppress_count(value, min_cell)
         if value is None:
-            return f"< {min_cell}"
+            return fmt.MARK
         return _decimal_text(value, 0)
     if value is None:
         return fmt.MISSING
@@ -385,7 +385,7 @@ def _write_cell(cell, column: Column, value, min_cell: int) -> None:
     if kind == "count":
         value = suppress_count(value, min_cell)
         if value is None:
-            _set_text(cell, f"< {min_cell}")
+            _set_text(cell, fmt.MARK)
             cell.alignment = Alignment(horizontal="right")
             return
     if kind != "text" and value is None:
@@ -450,8 +450,8 @@ def header_rows(drawing: Drawing, table: Table, min_cell: int) -> list[tuple[str
         rows.append(("Hinweis", kreiswide))
     rows.append(("Datenstand", drawing.as_of if drawing.as_of else "noch kein Import"))
     rows.append(("Abgerufen am", datetime.now().replace(microsecond=0)))
-    rows.append(("Kleine Fallzahlen", f"Fallzahlen unter {min_cell} sind als „< {min_cell}“ "
-                                      "ausgewiesen."))
+    rows.append(("Geheim gehalten", f"„{fmt.MARK}“: Zahlen unter {min_cell} und Zahlen, aus "
+                                    "denen sie sich berechnen ließen"))
     rows.extend(("Hinweis zur Adresse", note) for note in drawing.state.notes)
     return rows
 

@@ -124,13 +124,19 @@ def month_short(month: str) -> str:
     return format_date(_month_start(month), "MMM yyyy", locale=LOCALE)
 
 
-def suppressed(min_cell: int) -> str:
-    """The text that stands for a small count: "< 5"."""
-    return f"<{NBSP}{min_cell}"
+# The one mark of a hidden count (KPIS.md "Disclosure control"): the same for a small count and
+# for one that could be worked out from other numbers, so nobody can tell why it is hidden.
+MARK = "•"
+LEGEND = "• geheim gehalten: kleine Zahl oder daraus berechenbar"
+
+
+def suppressed(_min_cell: int | None = None) -> str:
+    """The text that stands for a hidden count: "•" (K does not change it)."""
+    return MARK
 
 
 def count(value: int | None, min_cell: int) -> str:
-    """A count of persons or cases: "1.234", or "< K" when it was suppressed (None)."""
+    """A count of persons or cases: "1.234", or "•" when it is hidden (None)."""
     if value is None:
         return suppressed(min_cell)
     return number(value)

@@ -99,7 +99,8 @@ def shell(logout_href: str | None = None) -> html.Div:
             html.Footer(
                 dbc.Container(
                     "Kommunales Integrationsmanagement NRW – alle Angaben pseudonymisiert; "
-                    "kleine Fallzahlen werden nicht ausgewiesen.",
+                    "kleine Zahlen und Zahlen, aus denen sie sich berechnen ließen, sind "
+                    "geheim gehalten (•).",
                     fluid=True,
                 ),
                 className="kim-footer",

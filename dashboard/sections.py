@@ -26,6 +26,7 @@ from typing import Any
 import flask
 from dash import dcc, html
 
+from . import format as fmt
 from . import security, theme
 from .components.charts import describe
 from .components.messages import no_data
@@ -316,12 +317,26 @@ def draw(section: Section, view: View, *, link: object | None = None, clickable:
                                    className="kim-chart-sentence"))
             elif not section.shared_table:
                 body.append(grid(section, t, view))
+            if hidden_counts(t):
+                body.append(html.P(HIDDEN_LEGEND, className="kim-hidden-legend"))
             _recorded(section, t)
             body.append(download_links(section.id, title, view))
     except Exception as exc:  # noqa: BLE001 - one policy for every failure (see failure())
         body = [failure(exc, f"section {section.id}")]
     return frame(section.id, title, body, note=_text(section.note, view), link=link,
                  className=className)
+
+
+# Under every chart whose table holds a hidden count: the mark, and why a total may be hidden
+# too (KPIS.md "Disclosure control"; the same words for every reason, so none is told apart).
+HIDDEN_LEGEND = (f"{fmt.LEGEND}. Auch eine Summe kann geheim gehalten sein, wenn sich sonst "
+                 "eine kleine Zahl aus ihr und den übrigen Zahlen berechnen ließe.")
+
+
+def hidden_counts(t: Table) -> bool:
+    """True when a count cell of the table is hidden (None)."""
+    counts = [c.field for c in t.columns if c.kind == "count"]
+    return any(row.get(name, 0) is None for row in t.rows for name in counts)
 
 
 def table_block(section: Section, view: View) -> list:

@@ -53,7 +53,7 @@ TRANSITIONS = "#4D4D4D"
 OPENED = CASES
 CLOSED = CASES_LIGHT
 
-# A suppressed value: grey, hatched, labelled "< K", so it can never be read as zero.
+# A suppressed value: grey, hatched, labelled "•", so it can never be read as zero.
 SUPPRESSED_FILL = "#D9D9D9"
 SUPPRESSED_LINE = "#6E6E6E"
 SUPPRESSED_PATTERN = "/"

@@ -13,8 +13,10 @@ Where they are fresh (queries/derived.py), the counts are read from the derived 
 and case_month (openings and closings per day and per month) instead of case_file: the same
 numbers (tests/test_derived.py), without scanning every case at state scale.
 
-Small cells: every count from 1 to K-1 becomes None, totals included; totals are computed from
-the exact counts (no secondary suppression). A ratio whose count is suppressed is None.
+Small cells: every count is published through the filter's Disclosure (queries/disclosure.py):
+None when it is a small cell (1 … K-1) or could be worked out from other published counts
+(secondary suppression); totals are computed from the exact counts. A ratio whose count is
+hidden is None.
 
 Floats returned: fte is rounded half away from zero to 2 decimals (the precision of staff.fte;
 this also removes binary noise of SQLite sums). The ratios are unrounded, the float nearest the
@@ -33,11 +35,12 @@ from fractions import Fraction
 
 from sqlalchemy import Connection, Integer, and_, case, func, literal, or_, select, union_all
 
-from . import derived, schema
+from . import derived, disclosure, schema
 from .filters import Filter, month_end, months_between
 from .sqlfuncs import month_key
 
 CASE_MANAGEMENT_ROLE = "CASE_MANAGEMENT"
+METRICS = ("active", "opened", "closed")
 FTE_PLACES = 2
 PER_FTE_PLACES = 1
 PER_1000_PLACES = 2
@@ -110,7 +113,8 @@ def _case_sums(
 
     From the derived tables (derived.py): whole months from case_month, the days of the first
     and the last month from case_day. `key` is "municipality_ags", "staff_id" or None;
-    `municipality_ags` restricts the sums to the cases of one municipality.
+    `municipality_ags` restricts the sums to the cases of one municipality. A tuple of column
+    names keys the sums by the tuple of their values.
     """
     hi_month = _first_of_month(hi)
     parts = []  # (table, date column, condition)
@@ -129,8 +133,12 @@ def _case_sums(
         parts.append((day, day.c.day, day.c.day.between(hi_month, hi)))
     queries = []
     for table, day_column, condition in parts:
+        if isinstance(key, tuple):  # several key columns: k is a tuple of their values
+            key_columns = [table.c[name].label(f"k{i}") for i, name in enumerate(key)]
+        else:
+            key_columns = [(table.c[key] if key else literal(None)).label("k")]
         columns = [
-            (table.c[key] if key else literal(None)).label("k"),
+            *key_columns,
             day_column.label("d"),
             table.c.opened,
             table.c.closed,
@@ -144,7 +152,10 @@ def _case_sums(
             )
         queries.append(query)
     out: dict[tuple, tuple[int, int]] = {}
-    for k, d, o, c in conn.execute(union_all(*queries)):
+    width = len(key) if isinstance(key, tuple) else 1
+    for row in conn.execute(union_all(*queries)):
+        k = tuple(row[:width]) if isinstance(key, tuple) else row[0]
+        d, o, c = row[width:]
         if isinstance(d, str):  # a date column of a UNION on SQLite may come back as text
             d = date.fromisoformat(d)
         slot = (k, _first_of_month(d))
@@ -205,31 +216,15 @@ def caseload(conn: Connection, f: Filter) -> dict:
     district_rows = conn.execute(district_query).all()
     mun_rows = conn.execute(mun_query).all()
 
-    if derived.fresh(conn):
-        counts = _day_counts(conn, f, "municipality_ags", f.district)
-    else:
-        counts_query = (
-            select(_case.c.municipality_ags, *_counts_columns(f))
-            .where(_relevant(f))
-            .group_by(_case.c.municipality_ags)
-        )
-        if f.district is not None:
-            counts_query = counts_query.join(
-                _mun, _mun.c.ags == _case.c.municipality_ags
-            ).where(_mun.c.district_id == f.district)
-        counts = {
-            r.municipality_ags: (r.active, r.opened, r.closed)
-            for r in conn.execute(counts_query)
-        }
+    counts = municipality_counts(conn, f)
     fte = _fte_by_district(conn, f.as_of)
 
-    def figures(active: int, opened: int, closed: int, population: int) -> dict:
-        return {
-            "active": f.suppress(active),
-            "opened": f.suppress(opened),
-            "closed": f.suppress(closed),
-            "per_1000": _per_1000(f.suppress(active), population),
-        }
+    shown = disclosure.for_filter(conn, f).show
+
+    def figures(level: tuple, active: int, opened: int, closed: int, population: int) -> dict:
+        out = {m: shown(("cl", m, *level), n)
+               for m, n in zip(METRICS, (active, opened, closed), strict=True)}
+        return {**out, "per_1000": _per_1000(out["active"], population)}
 
     by_district: dict[str, list] = defaultdict(list)
     for m in mun_rows:
@@ -247,20 +242,21 @@ def caseload(conn: Connection, f: Filter) -> dict:
             sums = [s + int(v) for s, v in zip(sums, values, strict=True)]
             population += m.population
             municipalities.append(
-                {"ags": m.ags, "name": m.name, **figures(*map(int, values), m.population)}
+                {"ags": m.ags, "name": m.name,
+                 **figures(("G", m.ags), *map(int, values), m.population)}
             )
         district_fte = fte.get(d.id, Decimal("0.00"))
-        shown = figures(*sums, population)
+        district_figures = figures(("D", d.id), *sums, population)
         districts.append(
             {
                 "id": d.id,
                 "name": d.name,
-                "active": shown["active"],
-                "opened": shown["opened"],
-                "closed": shown["closed"],
+                "active": district_figures["active"],
+                "opened": district_figures["opened"],
+                "closed": district_figures["closed"],
                 "fte": float(district_fte),
-                "per_fte": _per_fte(shown["active"], district_fte),
-                "per_1000": shown["per_1000"],
+                "per_fte": _per_fte(district_figures["active"], district_fte),
+                "per_1000": district_figures["per_1000"],
                 "municipalities": municipalities,
             }
         )
@@ -271,7 +267,7 @@ def caseload(conn: Connection, f: Filter) -> dict:
         total_fte = sum(fte.values(), Decimal("0.00"))  # staff without a district included
     else:
         total_fte = fte.get(f.district, Decimal("0.00"))
-    total_figures = figures(*total, total_population)
+    total_figures = figures((), *total, total_population)
     return {
         "total": {
             "active": total_figures["active"],
@@ -283,13 +279,13 @@ def caseload(conn: Connection, f: Filter) -> dict:
         },
         "districts": districts,
         "monthly_active": [
-            {"month": month, "active": f.suppress(n)}
-            for month, n in _monthly_active_counts(conn, f).items()
+            {"month": month, "active": shown(("cl", "active", "M", month), n)}
+            for month, n in monthly_active_counts(conn, f).items()
         ],
     }
 
 
-def _monthly_active_counts(conn: Connection, f: Filter) -> dict[str, int]:
+def monthly_active_counts(conn: Connection, f: Filter) -> dict[str, int]:
     """Exact active cases at the end of every month of the period (as_of for its own month).
 
     One query: a case is active on D exactly when opened_on <= D and not closed_on <= D (closing
@@ -343,8 +339,8 @@ def _case_events(f: Filter):
     return union_all(events(_case.c.opened_on, 1), events(_case.c.closed_on, -1)).subquery()
 
 
-def opened_closed_monthly(conn: Connection, f: Filter) -> list[dict]:
-    """Cases opened and closed in each month of the period (first and last month partial)."""
+def opened_closed_counts(conn: Connection, f: Filter) -> tuple[dict[str, int], dict[str, int]]:
+    """Exact cases opened and closed per month of the period: ({month: n}, {month: n})."""
     def per_month(day_column) -> dict[str, int]:
         keyed = select(month_key(day_column).label("month")).where(
             day_column.between(f.period_from, f.as_of)
@@ -366,17 +362,58 @@ def opened_closed_monthly(conn: Connection, f: Filter) -> list[dict]:
             key = f"{month:%Y-%m}"
             opened[key] = opened.get(key, 0) + o
             closed[key] = closed.get(key, 0) + c
-    else:
-        opened = per_month(_case.c.opened_on)
-        closed = per_month(_case.c.closed_on)
+        return opened, closed
+    return per_month(_case.c.opened_on), per_month(_case.c.closed_on)
+
+
+def opened_closed_monthly(conn: Connection, f: Filter) -> list[dict]:
+    """Cases opened and closed in each month of the period (first and last month partial)."""
+    opened, closed = opened_closed_counts(conn, f)
+    shown = disclosure.for_filter(conn, f).show
     return [
         {
             "month": month,
-            "opened": f.suppress(opened.get(month, 0)),
-            "closed": f.suppress(closed.get(month, 0)),
+            "opened": shown(("cl", "opened", "M", month), opened.get(month, 0)),
+            "closed": shown(("cl", "closed", "M", month), closed.get(month, 0)),
         }
         for month in months_between(f.period_from, f.as_of)
     ]
+
+
+def municipality_counts(conn: Connection, f: Filter) -> dict[str, tuple[int, int, int]]:
+    """Exact (active, opened, closed) per municipality of the filter's scope (AGS keys; only
+    those with a case active on as_of, opened or closed in the period)."""
+    if derived.fresh(conn):
+        return _day_counts(conn, f, "municipality_ags", f.district)
+    counts_query = (
+        select(_case.c.municipality_ags, *_counts_columns(f))
+        .where(_relevant(f))
+        .group_by(_case.c.municipality_ags)
+    )
+    if f.district is not None:
+        counts_query = counts_query.join(
+            _mun, _mun.c.ags == _case.c.municipality_ags
+        ).where(_mun.c.district_id == f.district)
+    return {r.municipality_ags: (int(r.active), int(r.opened), int(r.closed))
+            for r in conn.execute(counts_query)}
+
+
+def staff_municipality_counts(conn: Connection, f: Filter
+                              ) -> dict[tuple[str, str | None], tuple[int, int, int]]:
+    """Exact (active, opened, closed) per (municipality, staff_id) of the filter's scope: the
+    cells of the drill-downs by case manager, for disclosure control (queries/published.py)."""
+    if derived.fresh(conn):
+        return _day_counts(conn, f, ("municipality_ags", "staff_id"), f.district)
+    query = (
+        select(_case.c.municipality_ags, _case.c.staff_id, *_counts_columns(f))
+        .where(_relevant(f))
+        .group_by(_case.c.municipality_ags, _case.c.staff_id)
+    )
+    if f.district is not None:
+        query = query.join(_mun, _mun.c.ags == _case.c.municipality_ags).where(
+            _mun.c.district_id == f.district)
+    return {(r.municipality_ags, r.staff_id): (int(r.active), int(r.opened), int(r.closed))
+            for r in conn.execute(query)}
 
 
 def caseload_by_staff(
@@ -413,13 +450,13 @@ def caseload_by_staff(
             r.staff_id: (r.active, r.opened, r.closed) for r in conn.execute(counts_query)
         }
     if municipality_ags is not None:
+        shown = disclosure.for_filter(conn, f).show
         return [
             {
                 "staff_id": staff_id,
                 "fte": None,
-                "active": f.suppress(int(counts[staff_id][0])),
-                "opened": f.suppress(int(counts[staff_id][1])),
-                "closed": f.suppress(int(counts[staff_id][2])),
+                **{m: shown(("cl", m, "GS", municipality_ags, staff_id), int(n))
+                   for m, n in zip(METRICS, counts[staff_id], strict=True)},
                 "per_fte": None,
             }
             for staff_id in sorted(counts, key=lambda s: (s is None, s or ""))
@@ -445,10 +482,11 @@ def caseload_by_staff(
         fte[r.id] = _fte_decimal(r.fte)
         home[r.id] = r.district_id
         counts.setdefault(r.id, (0, 0, 0))
-    return _staff_rows(f, district_id, counts, fte, home)
+    return _staff_rows(disclosure.for_filter(conn, f), district_id, counts, fte, home)
 
 
-def _staff_rows(f: Filter, district_id: str, counts: dict, fte: dict, home: dict) -> list[dict]:
+def _staff_rows(d: disclosure.Disclosure, district_id: str, counts: dict, fte: dict,
+                home: dict) -> list[dict]:
     """The district level's staff rows. A case manager of another district (or of none) with
     cases here is listed with those cases, but their FTE counts where staff.district_id puts it
     (the district figure's rule): fte 0.0 and per_fte None here, so the column adds up to the
@@ -459,14 +497,14 @@ def _staff_rows(f: Filter, district_id: str, counts: dict, fte: dict, home: dict
         active, opened, closed = (int(v) for v in counts[staff_id])
         own = staff_id in fte and home.get(staff_id) == district_id
         staff_fte = fte[staff_id] if own else Decimal("0.00")
-        shown_active = f.suppress(active)
+        shown_active = d.show(("cl", "active", "DS", district_id, staff_id), active)
         rows.append(
             {
                 "staff_id": staff_id,
                 "fte": float(staff_fte),
                 "active": shown_active,
-                "opened": f.suppress(opened),
-                "closed": f.suppress(closed),
+                "opened": d.show(("cl", "opened", "DS", district_id, staff_id), opened),
+                "closed": d.show(("cl", "closed", "DS", district_id, staff_id), closed),
                 "per_fte": _per_fte(shown_active, staff_fte) if own else None,
                 "home_district_id": home.get(staff_id),
             }

@@ -15,8 +15,9 @@ The district of a need, a referral or a closed case is the district of its case
 
 How it is computed: the `*_counts` functions return the exact (unsuppressed) counts per
 district and code, aggregated in the database; the public figure functions sum them over the
-districts asked for and suppress (Filter.suppress) at the end, so secondary suppression
-(queries/disclosure.py) can work on the same plain counts. Where they are fresh
+districts asked for and publish them through the filter's Disclosure (queries/disclosure.py,
+primary and secondary suppression over the same plain counts, collected in
+queries/published.py). Where they are fresh
 (queries/derived.py) they are read from need_day, need_resolution_day, referral_day and
 closure_day instead of joining every row to its case; `need_rows`, `referral_rows` and
 `closure_rows` below are the raw definitions that build them and answer otherwise.
@@ -31,7 +32,7 @@ from collections import defaultdict
 
 from sqlalchemy import Connection, func, select
 
-from . import codes, derived, schema
+from . import codes, derived, disclosure, schema
 from .events import closure_rows, need_rows, referral_rows
 from .filters import Filter, months_between
 from .meta import districts as list_districts
@@ -196,7 +197,7 @@ def _merge(histograms) -> Histogram:
     return out
 
 
-def _need_entries(f: Filter, counts, histograms, keep) -> list[dict]:
+def _need_entries(shown, counts, histograms, keep) -> list[dict]:
     out = []
     for need in NEED_CODES:
         totals = {"identified": 0, "resolved": 0, "open": 0}
@@ -205,12 +206,12 @@ def _need_entries(f: Filter, counts, histograms, keep) -> list[dict]:
                 for name in totals:
                     totals[name] += values[name]
         histogram = _merge(h for key, h in histograms.items() if key[1] == need and keep(key))
-        resolved = f.suppress(totals["resolved"])
+        resolved = shown(("nd", "resolved", need), totals["resolved"])
         out.append({
             "need": need,
-            "identified": f.suppress(totals["identified"]),
+            "identified": shown(("nd", "identified", need), totals["identified"]),
             "resolved": resolved,
-            "open": f.suppress(totals["open"]),
+            "open": shown(("nd", "open", need), totals["open"]),
             "median_days_to_resolve": _median(histogram) if resolved else None,
         })
     return out
@@ -219,21 +220,30 @@ def _need_entries(f: Filter, counts, histograms, keep) -> list[dict]:
 def needs(conn: Connection, f: Filter) -> list[dict]:
     """Needs per code (every code, sorted by code): identified, resolved, open,
     median_days_to_resolve; for the filter's district or Kreis-wide."""
-    return _need_entries(f, need_counts(conn, f), need_resolution_counts(conn, f),
-                         lambda _key: True)
+    return _need_entries(disclosure.for_filter(conn, f).show, need_counts(conn, f),
+                         need_resolution_counts(conn, f), lambda _key: True)
 
 
-def _referral_entry(f: Filter, institution: str, outcomes: dict[str | None, int]) -> dict:
+def referral_figures(outcomes: dict[str | None, int]) -> dict[str, int]:
+    """Exact referred, accepted, declined and pending of one {outcome: rows}."""
     referred = sum(outcomes.values())
     accepted, declined = outcomes.get(ACCEPTED, 0), outcomes.get(DECLINED, 0)
-    shown_accepted, shown_declined = f.suppress(accepted), f.suppress(declined)
-    share_shown = shown_accepted is not None and shown_declined is not None
+    return {"referred": referred, "accepted": accepted, "declined": declined,
+            "pending": referred - accepted - declined}
+
+
+REFERRAL_METRICS = ("referred", "accepted", "declined", "pending")
+
+
+def _referral_entry(shown, level: tuple, institution: str,
+                    outcomes: dict[str | None, int]) -> dict:
+    exact = referral_figures(outcomes)
+    accepted, declined = exact["accepted"], exact["declined"]
+    out = {m: shown(("rf", m, *level, institution), exact[m]) for m in REFERRAL_METRICS}
+    share_shown = out["accepted"] is not None and out["declined"] is not None
     return {
         "institution": institution,
-        "referred": f.suppress(referred),
-        "accepted": shown_accepted,
-        "declined": shown_declined,
-        "pending": f.suppress(referred - accepted - declined),
+        **out,
         "accepted_share": ratio(accepted, accepted + declined) if share_shown else None,
     }
 
@@ -252,7 +262,8 @@ def referrals(conn: Connection, f: Filter) -> list[dict]:
     """Referrals per institution (every code, sorted by code): referred, accepted, declined,
     pending, accepted_share."""
     summed = _sum_outcomes(referral_counts(conn, f), lambda _key: True)
-    return [_referral_entry(f, code, summed[code]) for code in INSTITUTION_CODES]
+    shown = disclosure.for_filter(conn, f).show
+    return [_referral_entry(shown, (), code, summed[code]) for code in INSTITUTION_CODES]
 
 
 def _listed_districts(conn: Connection, f: Filter) -> list[dict]:
@@ -263,20 +274,26 @@ def referrals_by_district(conn: Connection, f: Filter) -> list[dict]:
     """Per district (every district, or the chosen one; by id): its referrals per institution
     as in `referrals`."""
     counts = referral_counts(conn, f)
+    shown = disclosure.for_filter(conn, f).show
     out = []
     for d in _listed_districts(conn, f):
         summed = _sum_outcomes(counts, lambda key, i=d["id"]: key[0] == i)
         out.append({"id": d["id"], "name": d["name"],
-                    "referrals": [_referral_entry(f, code, summed[code])
+                    "referrals": [_referral_entry(shown, ("D", d["id"]), code, summed[code])
                                   for code in INSTITUTION_CODES]})
     return out
 
 
-def _closure_entry(f: Filter, by_reason: dict[str, Histogram]) -> dict:
+def closure_figures(by_reason: dict[str, Histogram]) -> tuple[dict[str, int], int]:
+    """Exact ({reason: cases} over every code, total) of one {reason: histogram}."""
     counts = {code: sum(by_reason.get(code, {}).values()) for code in REASON_CODES}
-    total = sum(counts.values())
-    shown = {code: f.suppress(n) for code, n in counts.items()}
-    shown_total = f.suppress(total)
+    return counts, sum(counts.values())
+
+
+def _closure_entry(show, level: tuple, by_reason: dict[str, Histogram]) -> dict:
+    counts, total = closure_figures(by_reason)
+    shown = {code: show(("cz", "R", *level, code), n) for code, n in counts.items()}
+    shown_total = show(("cz", "total", *level), total)
     goal_shown = shown_total is not None and all(shown[c] is not None for c in GOAL_REASONS)
     return {
         "total": shown_total,
@@ -299,15 +316,18 @@ def _closures_of(counts, keep) -> dict[str, Histogram]:
 def closures(conn: Connection, f: Filter) -> dict:
     """Cases closed in the period: total, goal_share, median_duration_days and the count per
     reason (every code, sorted by code; NULL counts as SONSTIGE)."""
-    return _closure_entry(f, _closures_of(closure_counts(conn, f), lambda _key: True))
+    return _closure_entry(disclosure.for_filter(conn, f).show, (),
+                          _closures_of(closure_counts(conn, f), lambda _key: True))
 
 
 def closures_by_district(conn: Connection, f: Filter) -> list[dict]:
     """Per district (every district, or the chosen one; by id): its closures as in `closures`."""
     counts = closure_counts(conn, f)
+    shown = disclosure.for_filter(conn, f).show
     return [
         {"id": d["id"], "name": d["name"],
-         **_closure_entry(f, _closures_of(counts, lambda key, i=d["id"]: key[0] == i))}
+         **_closure_entry(shown, ("D", d["id"]),
+                          _closures_of(counts, lambda key, i=d["id"]: key[0] == i))}
         for d in _listed_districts(conn, f)
     ]
 
@@ -348,28 +368,18 @@ def trend(conn: Connection, f: Filter, grain: str = "quarter") -> list[dict]:
     if grain not in GRAINS:
         raise ValueError(f"grain must be one of {GRAINS}")
     keys = buckets(f, grain)
-    refs = {key: {"referred": 0, "accepted": 0, "declined": 0} for key in keys}
-    for (_district, _institution, month), outcomes_ in referral_counts(
-            conn, f, by_month=True).items():
-        row = refs[bucket_of(month, grain)]
-        row["referred"] += sum(outcomes_.values())
-        row["accepted"] += outcomes_.get(ACCEPTED, 0)
-        row["declined"] += outcomes_.get(DECLINED, 0)
-    closed = {key: {"closed": 0, "goal": 0} for key in keys}
-    for (_district, reason, month), histogram in closure_counts(conn, f, by_month=True).items():
-        row = closed[bucket_of(month, grain)]
-        n = sum(histogram.values())
-        row["closed"] += n
-        if reason in GOAL_REASONS:
-            row["goal"] += n
+    refs, closed = trend_counts(conn, f, grain)
+    shown = disclosure.for_filter(conn, f).show
     out = []
     for key in keys:
         r, c = refs[key], closed[key]
-        accepted, declined = f.suppress(r["accepted"]), f.suppress(r["declined"])
-        total, goal = f.suppress(c["closed"]), f.suppress(c["goal"])
+        accepted = shown(("rf", "accepted", grain, key), r["accepted"])
+        declined = shown(("rf", "declined", grain, key), r["declined"])
+        total = shown(("cz", "closed", grain, key), c["closed"])
+        goal = shown(("cz", "goal", grain, key), c["goal"])
         out.append({
             "period": key,
-            "referred": f.suppress(r["referred"]),
+            "referred": shown(("rf", "referred", grain, key), r["referred"]),
             "accepted": accepted,
             "declined": declined,
             "accepted_share": (ratio(r["accepted"], r["accepted"] + r["declined"])
@@ -380,3 +390,64 @@ def trend(conn: Connection, f: Filter, grain: str = "quarter") -> list[dict]:
                            if total is not None and goal is not None else None),
         })
     return out
+
+
+def monthly_outcome_counts(conn: Connection, f: Filter) -> tuple[dict, dict]:
+    """Exact per month of the period: ({month: referred, accepted, declined}, {month: closed,
+    goal}), for the filter's district or Kreis-wide; two grouped queries without the district,
+    institution and duration columns the other figures need."""
+    if derived.fresh(conn):
+        r = schema.referral_day.c
+        ref_day, ref_district, outcome, ref_n = (r.referred_on, r.district_id, r.outcome,
+                                                 func.sum(r.n))
+        c = schema.closure_day.c
+        clo_day, clo_district, reason, clo_n = c.closed_on, c.district_id, c.close_reason, \
+            func.sum(c.n)
+    else:
+        rows = referral_rows()
+        ref_day, ref_district, outcome, ref_n = (rows.c.referred_on, rows.c.district_id,
+                                                 rows.c.outcome, func.count())
+        closed = closure_rows()
+        clo_day, clo_district, reason, clo_n = (closed.c.closed_on, closed.c.district_id,
+                                                closed.c.reason, func.count())
+    months = months_between(f.period_from, f.period_to)
+    refs = {m: {"referred": 0, "accepted": 0, "declined": 0} for m in months}
+    month = month_key(ref_day)
+    query = (select(month, outcome, ref_n)
+             .where(ref_day >= f.period_from, ref_day <= f.period_to).group_by(month, outcome))
+    for key, result, n in conn.execute(_in_district(query, ref_district, f)):
+        row = refs[key]
+        row["referred"] += int(n)
+        if result == ACCEPTED:
+            row["accepted"] += int(n)
+        elif result == DECLINED:
+            row["declined"] += int(n)
+    closed_by = {m: {"closed": 0, "goal": 0} for m in months}
+    month = month_key(clo_day)
+    query = (select(month, reason, clo_n)
+             .where(clo_day >= f.period_from, clo_day <= f.period_to).group_by(month, reason))
+    for key, code, n in conn.execute(_in_district(query, clo_district, f)):
+        row = closed_by[key]
+        row["closed"] += int(n)
+        if code in GOAL_REASONS:
+            row["goal"] += int(n)
+    return refs, closed_by
+
+
+def trend_counts(conn: Connection, f: Filter, grain: str,
+                 monthly: tuple[dict, dict] | None = None) -> tuple[dict, dict]:
+    """Exact per bucket of `grain`: ({bucket: referred, accepted, declined},
+    {bucket: closed, goal}), summed from monthly_outcome_counts (or `monthly`, its result)."""
+    refs_by_month, closed_by_month = monthly or monthly_outcome_counts(conn, f)
+    keys = buckets(f, grain)
+    refs = {key: {"referred": 0, "accepted": 0, "declined": 0} for key in keys}
+    closed = {key: {"closed": 0, "goal": 0} for key in keys}
+    for month, row in refs_by_month.items():
+        target = refs[bucket_of(month, grain)]
+        for name, n in row.items():
+            target[name] += n
+    for month, row in closed_by_month.items():
+        target = closed[bucket_of(month, grain)]
+        for name, n in row.items():
+            target[name] += n
+    return refs, closed

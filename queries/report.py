@@ -39,6 +39,7 @@ from sqlalchemy import Connection
 
 from . import budget as budget_figures
 from . import caseload as caseload_figures
+from . import disclosure
 from . import outcomes as outcome_figures
 from . import territory as territory_data
 from . import transitions as transition_figures
@@ -54,7 +55,13 @@ IDENTITY_FIELDS = ("id", "ags", "staff_id", "module", "category", "month", "buck
 
 
 def build_report(conn: Connection, f: Filter) -> dict:
-    """The whole `kim report` JSON of KPIS.md for filter `f`."""
+    """The whole `kim report` JSON of KPIS.md for filter `f` (its counts as the filter's
+    Disclosure publishes them, computed once for the whole document)."""
+    with disclosure.session(conn):
+        return _build_report(conn, f)
+
+
+def _build_report(conn: Connection, f: Filter) -> dict:
     as_of_data = data_as_of(conn)
     return {
         "as_of": f.as_of.isoformat(),

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from sqlalchemy import Connection, func, or_, select
 
-from . import codes, derived, schema
+from . import codes, derived, disclosure, schema
 from .budget import ratio
 from .events import benefit_changes_query, episode_events, exit_changes_query
 from .filters import Filter, months_between
@@ -30,16 +30,16 @@ GAP_BUCKETS: tuple[tuple[str, int, int | None], ...] = (
 )
 
 
-def _flows(f: Filter, counts: dict[tuple[str, str], int]) -> list[dict]:
+def _flows(shown, prefix: str, counts: dict[tuple[str, str], int]) -> list[dict]:
     # Sorted in Python: plain string order, independent of the database collation.
     return [
-        {"from": frm, "to": to, "count": f.suppress(n)}
+        {"from": frm, "to": to, "count": shown((prefix, "F", frm, to), n)}
         for (frm, to), n in sorted(counts.items())
         if n > 0
     ]
 
 
-def _status_counts(conn: Connection, f: Filter) -> list[tuple[str, str, str, int]]:
+def status_counts(conn: Connection, f: Filter) -> list[tuple[str, str, str, int]]:
     """(month, from, to, number) of the period's status transitions, exact (unsuppressed)."""
     if derived.fresh(conn):
         t = schema.status_transition_day
@@ -63,13 +63,13 @@ def _status_counts(conn: Connection, f: Filter) -> list[tuple[str, str, str, int
 def _status_by_month_and_target(conn: Connection, f: Filter) -> dict[str, dict[str, int]]:
     """Status transitions of the period counted by month and target code (unsuppressed)."""
     out: dict[str, dict[str, int]] = {}
-    for key, _frm, to_code, n in _status_counts(conn, f):
+    for key, _frm, to_code, n in status_counts(conn, f):
         row = out.setdefault(key, {})
         row[to_code] = row.get(to_code, 0) + n
     return out
 
 
-def _sphere_counts(conn: Connection, f: Filter) -> list[tuple[str, str, int, int]]:
+def sphere_counts(conn: Connection, f: Filter) -> list[tuple[str, str, int, int]]:
     """(from, to, gap_days, number) of the period's sphere changes, exact (unsuppressed)."""
     if derived.fresh(conn):
         t = schema.sphere_change_day
@@ -88,12 +88,13 @@ def _sphere_counts(conn: Connection, f: Filter) -> list[tuple[str, str, int, int
     return [(frm, to, int(gap), int(n)) for frm, to, gap, n in conn.execute(query)]
 
 
-def _gap_figures(f: Filter, histogram: list[tuple[int, int]], share) -> dict:
+def _gap_figures(shown, prefix: str, histogram: list[tuple[int, int]], share) -> dict:
     """total, seamless, seamless_share (share(seamless, total)) and median_gap_days of changes
-    given as a (gap, number) histogram, suppressed."""
+    given as a (gap, number) histogram, as the Disclosure publishes them."""
     total = sum(n for _, n in histogram)
     seamless = sum(n for gap, n in histogram if gap == 0)
-    shown_total, shown_seamless = f.suppress(total), f.suppress(seamless)
+    shown_total = shown((prefix, "total"), total)
+    shown_seamless = shown((prefix, "seamless"), seamless)
     # A ratio or median from a suppressed count would give that count back: the share comes
     # from both counts, the median from all changes (the total).
     share_shown = shown_total is not None and shown_seamless is not None
@@ -105,7 +106,7 @@ def _gap_figures(f: Filter, histogram: list[tuple[int, int]], share) -> dict:
     }
 
 
-def _benefit_counts(conn: Connection, f: Filter) -> tuple[list[tuple[int, int]], int]:
+def benefit_counts(conn: Connection, f: Filter) -> tuple[list[tuple[int, int]], int]:
     """(gap histogram of the period's benefit changes, number of exits), exact (unsuppressed)."""
     if derived.fresh(conn):
         t, x = schema.benefit_change_day, schema.benefit_exit_day
@@ -136,11 +137,12 @@ def _benefit_counts(conn: Connection, f: Filter) -> tuple[list[tuple[int, int]],
 def benefit_changes(conn: Connection, f: Filter) -> dict:
     """The "sphere_changes.benefit" object of KPIS.md: changes between benefit spheres (KEINE
     counts as part of the gap) and exits into KEINE without a later benefit up to as_of."""
-    histogram, exits = _benefit_counts(conn, f)
+    histogram, exits = benefit_counts(conn, f)
+    shown = disclosure.for_filter(conn, f).show
     # unrounded (KPIS.md): rounding is for display only
     return {
-        **_gap_figures(f, histogram, lambda a, b: a / b if b else None),
-        "exits": f.suppress(exits),
+        **_gap_figures(shown, "bn", histogram, lambda a, b: a / b if b else None),
+        "exits": shown(("bn", "exits"), exits),
     }
 
 
@@ -173,7 +175,7 @@ def median_from_histogram(histogram: list[tuple[int, int]]) -> float | None:
 
 def transitions(conn: Connection, f: Filter) -> dict:
     """The KPIS.md "transitions" object, including "sphere_changes"."""
-    rows = _status_counts(conn, f)
+    rows = status_counts(conn, f)
     by_month: dict[str, int] = {}
     flows: dict[tuple[str, str], int] = {}
     for key, frm, to, n in rows:
@@ -182,13 +184,14 @@ def transitions(conn: Connection, f: Filter) -> dict:
     total = sum(by_month.values())
     bleiberecht = sum(n for _k, _f, to, n in rows if to in codes.BLEIBERECHT_CODES)
     einbuergerungen = sum(n for _k, _f, to, n in rows if to == codes.EINBUERGERUNG_CODE)
+    shown = disclosure.for_filter(conn, f).show
     return {
-        "total": f.suppress(total),
-        "bleiberecht": f.suppress(bleiberecht),
-        "einbuergerungen": f.suppress(einbuergerungen),
-        "flows": _flows(f, flows),
+        "total": shown(("tr", "total"), total),
+        "bleiberecht": shown(("tr", "bleiberecht"), bleiberecht),
+        "einbuergerungen": shown(("tr", "einbuergerungen"), einbuergerungen),
+        "flows": _flows(shown, "tr", flows),
         "monthly": [
-            {"month": key, "count": f.suppress(by_month.get(key, 0))}
+            {"month": key, "count": shown(("tr", "M", key), by_month.get(key, 0))}
             for key in months_between(f.period_from, f.period_to)
         ],
         "sphere_changes": sphere_changes(conn, f),
@@ -198,14 +201,17 @@ def transitions(conn: Connection, f: Filter) -> dict:
 def transitions_monthly_by_kind(conn: Connection, f: Filter) -> list[dict]:
     """Bleiberecht transitions and Einbürgerungen per month of the period, zeros included."""
     by_month = _status_by_month_and_target(conn, f)
+    shown = disclosure.for_filter(conn, f).show
     out = []
     for key in months_between(f.period_from, f.period_to):
         row = by_month.get(key, {})
+        bleiberecht = sum(row.get(c, 0) for c in codes.BLEIBERECHT_CODES)
         out.append(
             {
                 "month": key,
-                "bleiberecht": f.suppress(sum(row.get(c, 0) for c in codes.BLEIBERECHT_CODES)),
-                "einbuergerungen": f.suppress(row.get(codes.EINBUERGERUNG_CODE, 0)),
+                "bleiberecht": shown(("tr", "bleiberecht", "M", key), bleiberecht),
+                "einbuergerungen": shown(("tr", "einbuergerungen", "M", key),
+                                         row.get(codes.EINBUERGERUNG_CODE, 0)),
             }
         )
     return out
@@ -213,23 +219,32 @@ def transitions_monthly_by_kind(conn: Connection, f: Filter) -> list[dict]:
 
 def sphere_changes(conn: Connection, f: Filter) -> dict:
     """The "sphere_changes" object: total, seamless, seamless_share, median_gap_days, flows."""
-    rows = _sphere_counts(conn, f)
+    rows = sphere_counts(conn, f)
     histogram = _gap_histogram(rows)
     flows: dict[tuple[str, str], int] = {}
     for frm, to, _gap, n in rows:
         flows[(frm, to)] = flows.get((frm, to), 0) + n
+    shown = disclosure.for_filter(conn, f).show
     return {
-        **_gap_figures(f, histogram, ratio),
-        "flows": _flows(f, flows),
+        **_gap_figures(shown, "sp", histogram, ratio),
+        "flows": _flows(shown, "sp", flows),
         "benefit": benefit_changes(conn, f),
     }
 
 
 def sphere_gap_distribution(conn: Connection, f: Filter) -> list[dict]:
     """Sphere changes of the period by gap length, in the fixed bucket order, zeros included."""
-    histogram = _gap_histogram(_sphere_counts(conn, f))
+    histogram = _gap_histogram(sphere_counts(conn, f))
+    shown = disclosure.for_filter(conn, f).show
     out = []
-    for label, low, high in GAP_BUCKETS:
-        n = sum(c for gap, c in histogram if gap >= low and (high is None or gap <= high))
-        out.append({"bucket": label, "count": f.suppress(n)})
+    for label, n in gap_buckets(histogram):
+        out.append({"bucket": label, "count": shown(("sp", "B", label), n)})
     return out
+
+
+def gap_buckets(histogram: list[tuple[int, int]]) -> list[tuple[str, int]]:
+    """(bucket label, exact number) of a gap histogram, in the fixed bucket order."""
+    return [
+        (label, sum(c for gap, c in histogram if gap >= low and (high is None or gap <= high)))
+        for label, low, high in GAP_BUCKETS
+    ]

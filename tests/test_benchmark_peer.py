@@ -58,6 +58,10 @@ def demo_url(db_url):
     return make_demo_db(db_url, persons=300, seed=7, until=UNTIL)
 
 
+def _same(expected, got, f) -> bool:
+    return got == expected if f.min_cell <= 1 else peer.agrees(expected, got)
+
+
 def _both(conn, fn, *args):
     expected = fn(conn, *args)
     frames = peer.read_tables(conn, peer.PEERS[fn][1])
@@ -78,18 +82,18 @@ def test_peer_equals_queries_on_demo(demo_url):
                 f = base.with_district(district)
                 for fn in FIGURES:
                     expected, got = _both(conn, fn, f)
-                    assert got == expected, (fn.__name__, f)
+                    assert _same(expected, got, f), (fn.__name__, f)
                     compared += 1
                 if district is not None:
                     expected, got = _both(conn, caseload.caseload_by_staff, f, district)
-                    assert got == expected, ("caseload_by_staff", f)
+                    assert _same(expected, got, f), ("caseload_by_staff", f)
                     ags = next(m["ags"] for m in meta.municipalities(conn, district))
                     expected, got = _both(conn, caseload.caseload_by_staff, f, district, ags)
-                    assert got == expected, ("caseload_by_staff", f, ags)
+                    assert _same(expected, got, f), ("caseload_by_staff", f, ags)
                     nonzero += any(r["active"] for r in expected)
                 for grain in ("month", "quarter", "year"):
                     expected, got = _both(conn, outcomes.trend, f, grain)
-                    assert got == expected, ("trend", grain, f)
+                    assert _same(expected, got, f), ("trend", grain, f)
                 nonzero += bool(outcomes.closures(conn, f)["total"])
                 full = transitions.transitions(conn, f)
                 nonzero += bool(full["total"]) + bool(full["sphere_changes"]["total"])

@@ -220,42 +220,55 @@ def test_caseload_k1_shows_everything_too(fixture_engine):
 
 def test_caseload_suppression_k5(fixture_engine):
     result = _run(fixture_engine, caseload, Filter(*PERIOD, min_cell=5))
-    # Totals stay exact: 9, 10, 4 -> 9, 10, None (4 < 5 is itself a small cell).
+    # Closed 4 < 5 is itself a small cell. The totals 9 and 10 are hidden by secondary
+    # suppression (the LP check): below them stand the case managers of each Gemeinde
+    # (Coesfeld S1, S2, ohne; Havixbeck S2 (active) or S1, S2 (opened); Dülmen S3;
+    # Lüdinghausen S3, S4), 7 hidden active counts and 8 hidden opened ones, each >= 1; with 9
+    # (10) shown each could only be 1 … 3, fewer than K - 1 = 4 values.
     assert result["total"] == {
-        "active": 9, "opened": 10, "closed": None, "fte": 2.75, "per_fte": _r(9 * 4, 11),
-        "per_1000": _r(9, 133),
+        "active": None, "opened": None, "closed": None, "fte": 2.75, "per_fte": None,
+        "per_1000": None,
     }
     nord, sued, west = result["districts"]
-    # NORD active 5 == K: shown; opened 7; closed 2 -> None.
-    assert (nord["active"], nord["opened"], nord["closed"]) == (5, 7, None)
-    assert (nord["fte"], nord["per_fte"], nord["per_1000"]) == (1.75, _r(20, 7), _r(5, 48))
+    # NORD active 5 == K and opened 7 would be shown, but Kreis = NORD + SUED (4, 3 hidden) +
+    # WEST 0 would give SUED away: NORD, the only further non-zero part, is hidden; closed 2.
+    assert (nord["active"], nord["opened"], nord["closed"]) == (None, None, None)
+    assert (nord["fte"], nord["per_fte"], nord["per_1000"]) == (1.75, None, None)
     # SUED active 4 = K-1: suppressed, so are its ratios; FTE is never suppressed.
     assert (sued["active"], sued["opened"], sued["closed"]) == (None, None, None)
     assert (sued["fte"], sued["per_fte"], sued["per_1000"]) == (0.75, None, None)
     # Zeros are not small cells.
     assert (west["active"], west["opened"], west["closed"], west["per_1000"]) == (0, 0, 0, 0.0)
     coesfeld, havixbeck = nord["municipalities"]
-    # Coesfeld: active 4 -> None, opened 5 (exactly K) shown, closed 1 -> None.
-    assert (coesfeld["active"], coesfeld["opened"], coesfeld["closed"]) == (None, 5, None)
+    # Coesfeld: active 4 -> None, closed 1 -> None; opened 5 (exactly K) = S1 2 + S2 2 + ohne
+    # Case Manager 1, all hidden: 5 would leave each only 1 … 3, so it is hidden too.
+    assert (coesfeld["active"], coesfeld["opened"], coesfeld["closed"]) == (None, None, None)
     assert coesfeld["per_1000"] is None
     assert (havixbeck["active"], havixbeck["opened"], havixbeck["per_1000"]) == (None, None, None)
-    # Monthly 2, 3, 4 are small cells; 6, 7, 7, 9, 9 are shown.
-    assert [m["active"] for m in result["monthly_active"]] == [None, None, None, 6, 7, 7, 9, 9]
+    # Monthly 2, 3, 4 are small cells; 6, 7, 7, 9 are shown; June's 9 is the Stichtag's count
+    # (the hidden total) and is hidden with it.
+    assert [m["active"] for m in result["monthly_active"]] == [None, None, None, 6, 7, 7, 9,
+                                                               None]
 
 
 def test_caseload_district_filter(fixture_engine):
     result = _run(fixture_engine, caseload, Filter(*PERIOD, district="NORD", min_cell=5))
     # Only NORD is listed; the total is NORD's (S5 without district does not count here).
+    # Secondary suppression: active 5 = S1 1 + S2 3 + ohne Case Manager 1, all hidden, would
+    # leave each only 1 … 3; opened 7 = its months 1, 2, 1, 1, 1, 1 (all hidden) each only
+    # 1 … 2: no further part is left, so both totals are hidden.
     assert [d["id"] for d in result["districts"]] == ["NORD"]
     assert result["total"] == {
-        "active": 5, "opened": 7, "closed": None, "fte": 1.75, "per_fte": _r(20, 7),
-        "per_1000": _r(5, 48),
+        "active": None, "opened": None, "closed": None, "fte": 1.75, "per_fte": None,
+        "per_1000": None,
     }
     # NORD's cases C01 C02 C03 C04 C05 C06 C08 (C09 over before the period):
     #   11-30: 0 (C08 opens 12-01); 12-31: C08 = 1; 01-31: C01 C05 C08 = 3;
     #   02-28: + C02 = 4; 03-31: + C04 = 5; 04-30: - C05 = 4; 05-31: + C06 = 5;
-    #   06-15: - C02 + C03 = 5.  With K = 5: 0 stays 0, 1..4 become None.
-    assert [m["active"] for m in result["monthly_active"]] == [0, None, None, None, 5, None, 5, 5]
+    #   06-15: - C02 + C03 = 5.  With K = 5: 0 stays 0, 1..4 become None; June is the hidden
+    #   total (the Stichtag's count).
+    assert [m["active"] for m in result["monthly_active"]] == [0, None, None, None, 5, None, 5,
+                                                               None]
 
     sued = _run(fixture_engine, caseload, Filter(*PERIOD, district="SUED", min_cell=5))
     # SUED: active 4 (suppressed), fte 0.75 = S3 only.
@@ -327,10 +340,11 @@ def test_caseload_by_staff(fixture_engine):
     rows = _run(fixture_engine, caseload_by_staff, Filter(*PERIOD, min_cell=3), "SUED")
     # SUED: S3 C07 (closed), C10 (active), C11 C12 (active, opened), C14 (closed) -> 3, 2, 2;
     #   fte 0.75, per_fte 3/0.75 = 4.0.  S4: C13 (active, opened) -> 1, 1, 0; S4 left on 06-14,
-    #   so fte 0.0.  K = 3: 2 and 1 are small cells.
+    #   so fte 0.0.  K = 3: 2 and 1 are small cells. S3's 3 active: SUED 4 = S3 + S4 (1,
+    #   hidden) would give S4 away, so S3's 3 is hidden (secondary), and its per_fte with it.
     assert rows == [
-        {"staff_id": "S3", "fte": 0.75, "active": 3, "opened": None, "closed": None,
-         "per_fte": 4.0, "home_district_id": "SUED"},
+        {"staff_id": "S3", "fte": 0.75, "active": None, "opened": None, "closed": None,
+         "per_fte": None, "home_district_id": "SUED"},
         {"staff_id": "S4", "fte": 0.0, "active": None, "opened": None, "closed": 0,
          "per_fte": None, "home_district_id": None},
     ]
@@ -392,12 +406,16 @@ def test_caseload_by_staff_in_one_municipality(fixture_engine):
         {"staff_id": "S2", "fte": None, "active": 1, "opened": 1, "closed": 0, "per_fte": None},
     ]
     # The two Gemeinden of NORD add up to the Bezirk level (S1 1, 3, 2; S2 3, 3, 0).
-    # K = 2: the 1s are small cells, 2 and 0 stay.
+    # K = 2: the 1s are small cells, 0 stays. The 2s of Coesfeld go by secondary suppression:
+    # S1's 3 opened in NORD = Coesfeld 2 + Havixbeck 1 (hidden), S2's 3 opened = Coesfeld 2 +
+    # Havixbeck 1 (hidden), S2's 3 active = Coesfeld 2 + Havixbeck 1 (hidden): each equation
+    # would give Havixbeck's 1 away, and Coesfeld's 2 is its only further part.
     rows = _run(fixture_engine, caseload_by_staff, Filter(*PERIOD, min_cell=2), "NORD", "05558012")
     assert rows == [
-        {"staff_id": "S1", "fte": None, "active": None, "opened": 2, "closed": None,
+        {"staff_id": "S1", "fte": None, "active": None, "opened": None, "closed": None,
          "per_fte": None},
-        {"staff_id": "S2", "fte": None, "active": 2, "opened": 2, "closed": 0, "per_fte": None},
+        {"staff_id": "S2", "fte": None, "active": None, "opened": None, "closed": 0,
+         "per_fte": None},
         {"staff_id": None, "fte": None, "active": None, "opened": None, "closed": 0,
          "per_fte": None},
     ]
@@ -492,7 +510,7 @@ def test_monthly_active_equals_naive_per_day_count(fixture_engine):
 
 # --- the Gemeinde level on the page and in the downloads, by role ------------------------------
 # Fixture of tests/test_downloads.py (period 01.01.–30.06.2025, K = 5): Coesfeld (NORD) has 6
-# cases of S1 opened 01.02.2025, one closed 30.06.2025 -> S1: 5 active, 6 opened, 1 closed (< 5).
+# cases of S1 opened 01.02.2025, one closed 30.06.2025 -> S1: 5 active, 6 opened, 1 closed (•).
 
 GEMEINDE = "?von=2025-01-01&bis=2025-06-30&bezirk=NORD&gemeinde=05558012"
 
@@ -509,7 +527,7 @@ def _page_as(app, group: str, search: str) -> str:
                     headers=headers, environ_base=env)
     assert r.status_code == 200
     body = r.get_json()["response"]
-    # str() of the JSON shows the no-break space of "< 5" as \xa0
+    # str() of the JSON shows a no-break space as \xa0
     text = str(body["kim-page"]["children"]) + str(body["kim-notes"]["children"])
     return text.replace("\\xa0", " ")
 
@@ -521,7 +539,7 @@ def test_gemeinde_level_by_role_page_and_downloads(header_app):  # noqa: F811
     r = as_role(header_app, "KO", staff_csv)
     assert r.status_code == 200
     assert csv_rows(r) == [["Case Manager (Pseudonym)", "aktive Fälle", "eröffnet",
-                            "abgeschlossen"], ["S1", "5", "6", "< 5"]]
+                            "abgeschlossen"], ["S1", "5", "6", "•"]]
     text = _page_as(header_app, "KO", GEMEINDE)
     assert "Gemeinde Coesfeld" in text and "caseload-municipality-staff" in text
     assert "Vollzeitstelle eines Case Managers gilt für alle seine Fälle" in text
@@ -532,7 +550,7 @@ def test_gemeinde_level_by_role_page_and_downloads(header_app):  # noqa: F811
     assert as_role(header_app, "LG", staff_csv).status_code == 403
     text = _page_as(header_app, "LG", GEMEINDE)
     # per 1,000 inhabitants: 5 / 2,000 × 1,000 = 2,5
-    assert ("Gemeinde Coesfeld (Bezirk Nord): 5 aktive Fälle, 6 eröffnet und < 5 abgeschlossen "
+    assert ("Gemeinde Coesfeld (Bezirk Nord): 5 aktive Fälle, 6 eröffnet und • abgeschlossen "
             "im Zeitraum; 2,5 aktive Fälle je 1.000 Einwohner") in text
     assert "für Ihre Rolle nicht freigegeben" in text
     assert "S1" not in text and "Case Manager (Pseudonym)" not in text

@@ -46,7 +46,7 @@ def test_change_in_words_with_the_minus_sign():
         f"▼ Rückgang: {MINUS}5,2 Prozentpunkte")
     none = change(None, 12, "2024", min_cell=5, polarity=kpi.UP_BETTER)
     assert (none.direction, none.judgement) == ("none", "neutral")
-    assert none.text == "Kein Vergleich möglich (Fallzahl unter 5) gegenüber 2024"
+    assert none.text == "Kein Vergleich möglich (Zahl geheim gehalten) gegenüber 2024"
 
 
 @pytest.mark.parametrize(("figure", "rise", "fall"), [

@@ -12,6 +12,7 @@ from tests.figures import checked
 
 NBSP = "\u00a0"
 K = 5
+MARK = "•"  # the one mark of a hidden count (KPIS.md "Disclosure control")
 
 
 def test_active_cases_by_district_values_ids_and_suppression():
@@ -23,9 +24,10 @@ def test_active_cases_by_district_values_ids_and_suppression():
     fig = checked(charts.active_cases_by_district(districts, K))
     (bar,) = fig.data
     assert list(bar.x) == ["Mitte", "Nord", "Süd"]
-    # The suppressed bar is a placeholder, never 0: max(K-1, 4 % of 164 = 6.56) = 6.56.
-    assert list(bar.y) == [164, pytest.approx(6.56), 0]
-    assert list(bar.text) == ["164", f"<{NBSP}5", "0"]
+    # The hidden bar is a marker at the axis, never 0: 1.5 % of the tallest shown bar,
+    # 0.015 * 164 = 2.46.
+    assert list(bar.y) == [164, pytest.approx(2.46), 0]
+    assert list(bar.text) == ["164", MARK, "0"]
     assert list(bar.marker.pattern.shape) == ["", "/", ""]
     assert list(bar.marker.color) == [theme.CASES, theme.SUPPRESSED_FILL, theme.CASES]
     # the drill-down reads the district id from customdata[0]
@@ -36,10 +38,14 @@ def test_active_cases_by_district_values_ids_and_suppression():
     assert district_of_click({"points": []}) is None
 
 
-def test_placeholder_is_at_least_k_minus_one_for_small_charts():
-    # tallest real bar 20: 4 % would be 0.8, so the placeholder is K-1 = 4
-    fig = checked(charts.count_bars(["a", "b"], [20, None], min_cell=K))
-    assert list(fig.data[0].y) == [20, 4]
+def test_placeholder_is_a_sliver_of_the_tallest_bar_whatever_k():
+    # tallest shown bar 20: every hidden count gets 1.5 % of it, 0.015 * 20 = 0.3 – the same
+    # marker for both hidden counts and for any K (no K-1 floor that would tell "below K")
+    assert charts.SUPPRESSED_HEIGHT_SHARE == 0.015
+    for k in (3, K, 10):
+        fig = checked(charts.count_bars(["a", "b", "c"], [None, 20, None], min_cell=k))
+        assert list(fig.data[0].y) == [pytest.approx(0.3), 20, pytest.approx(0.3)]
+        assert list(fig.data[0].text) == [MARK, "20", MARK]
 
 
 def test_ratio_bars_tell_suppressed_from_undefined():
@@ -49,10 +55,10 @@ def test_ratio_bars_tell_suppressed_from_undefined():
         {"id": "C", "name": "C", "active": 12, "per_fte": None},  # no FTE: undefined
     ]
     (bar,) = checked(charts.caseload_per_fte_by_district(districts, K)).data
-    assert list(bar.text) == ["45,0", f"<{NBSP}5", "keine Stelle"]
+    assert list(bar.text) == ["45,0", MARK, "keine Stelle"]
     assert list(bar.marker.pattern.shape) == ["", "/", "/"]
-    # placeholders: 4 % of 45.0 = 1.8
-    assert list(bar.y) == [45.0, pytest.approx(1.8), pytest.approx(1.8)]
+    # markers: 1.5 % of 45.0 = 0.675
+    assert list(bar.y) == [45.0, pytest.approx(0.675), pytest.approx(0.675)]
 
 
 def test_per_1000_by_municipality_is_horizontal_in_table_order():
@@ -76,9 +82,9 @@ def test_opened_closed_two_series_with_suppressed_month():
     opened, closed = fig.data
     assert (opened.name, closed.name) == ("eröffnet", "abgeschlossen")
     assert list(opened.x) == ["Jan. 2025", "Feb. 2025"]
-    # placeholder: max(K-1 = 4, 4 % of 53 = 2.12) = 4
-    assert list(opened.y) == [35, 4]
-    assert list(opened.text) == ["35", f"<{NBSP}5"]
+    # marker: 1.5 % of the tallest bar of both series, 0.015 * 53 = 0.795
+    assert list(opened.y) == [35, pytest.approx(0.795)]
+    assert list(opened.text) == ["35", MARK]
     assert list(closed.y) == [53, 0]
     assert list(closed.marker.pattern.shape) == ["", ""]
 
@@ -88,7 +94,7 @@ def test_many_bars_carry_no_printed_values_but_suppressed_ones_stay_labelled():
     rows[3]["active"] = None
     (bar,) = checked(charts.monthly_active(rows, K)).data
     assert bar.text[0] == ""
-    assert bar.text[3] == f"<{NBSP}5"
+    assert bar.text[3] == MARK
     assert bar.customdata[0][1] == "100"  # still on hover
 
 
@@ -112,7 +118,7 @@ def test_table_rows_format_in_german_and_keep_raw_values():
                                  "month": "2025-03"}], K)
     assert rows == [{
         "name": "Nord", "name__text": "Nord",
-        "active": None, "active__text": f"<{NBSP}5",
+        "active": None, "active__text": MARK,
         "per_fte": 1234.56, "per_fte__text": "1.234,6",
         "month": "2025-03", "month__text": "März 2025",
     }]
@@ -174,11 +180,11 @@ def test_presentation_prints_every_value_and_no_font_below_16():
     # 11 bars with max_labelled=6: the normal view leaves the values to the table
     raw = charts.monthly_active(MONTHS, K, height=charts.SMALL_HEIGHT, max_labelled=6)
     (bar,) = checked(raw).data
-    assert list(bar.text) == [""] * 10 + [f"<{NBSP}5"]
+    assert list(bar.text) == [""] * 10 + [MARK]
     fig = checked(theme.adapt_figure(raw, presentation=True))
     (bar,) = fig.data
     assert list(bar.text) == ["411", "395", "407", "412", "402", "412", "406", "408", "423",
-                              "434", f"<{NBSP}5"]
+                              "434", MARK]
     assert bar.textangle == -90  # three digits do not fit over a narrow bar upright
     # text inside a dark blue bar is white, inside the grey placeholder dark
     assert list(bar.insidetextfont.color) == ["#FFFFFF"] * 10 + [theme.TEXT]
@@ -197,7 +203,7 @@ def test_presentation_prints_short_values_upright_and_raises_small_fonts():
     fig["layout"]["annotations"] = [{"text": "klein", "font": {"size": 12}}]
     fig = checked(theme.adapt_figure(fig, presentation=True))
     (bar,) = fig.data
-    assert list(bar.text) == ["10", "<5", "7"] and bar.textangle == 0
+    assert list(bar.text) == ["10", MARK, "7"] and bar.textangle == 0
     assert fig.layout.xaxis.tickfont.size == 16
     assert fig.layout.annotations[0].font.size == 16
     assert bar.textfont.size >= 16
@@ -279,7 +285,7 @@ def test_describe_names_every_value_in_german():
     districts = [{"id": "N", "name": "Nord", "active": 1234, "per_fte": 1.5},
                  {"id": "S", "name": "Süd", "active": None, "per_fte": None}]
     text = charts.describe(charts.active_cases_by_district(districts, K))
-    assert text == f"Aktive Fälle: Nord 1.234, Süd <{NBSP}5."
+    assert text == f"Aktive Fälle: Nord 1.234, Süd {MARK}."
     # values the chart does not print are taken from the hover text
     text = charts.describe(charts.monthly_active(MONTHS[:3], K, max_labelled=0))
     assert text == "Aktive Fälle am Monatsende: Jan. 2025 411, Feb. 2025 395, März 2025 407."
@@ -292,7 +298,7 @@ def test_describe_a_sankey_and_a_matrix():
              {"from": "DULDUNG", "to": "AE_25B", "count": None}]
     text = charts.describe(tc.status_sankey(flows, K))
     assert "Aufenthaltsgestattung (Asylverfahren) → Schutzstatus (§ 25 Abs. 1–3) 9" in text
-    assert f"→ Nachhaltige Integration (§ 25b) <{NBSP}5" in text
+    assert f"→ Nachhaltige Integration (§ 25b) {MARK}" in text
     spheres = [{"from": "SGB2", "to": "SGB3", "count": 12}]
     assert charts.describe(tc.sphere_flow_matrix(spheres, K)) == "SGB II → SGB III 12."
 

@@ -36,12 +36,15 @@ def load_fixture(engine):
 
     Cases (as tests/test_pages_shell.py):
     NORD (Coesfeld, 2,000 inhabitants): 6 cases opened 01.02.2025 by S1 (0.5 FTE), one closed
-        30.06.2025 -> active 5, opened 6, closed 1 (< 5); per FTE 5 / 0.5 = 10,0;
+        30.06.2025 -> active 5, opened 6, closed 1 (•); per FTE 5 / 0.5 = 10,0;
         per 1,000 inhabitants 5 / 2 = 2,5
     SUED (Ascheberg, 1,000 inhabitants): 3 cases opened 01.05.2024, S2 (1.0 FTE)
-        -> active 3 (< 5), opened 0, closed 0; per FTE and per 1,000 from a suppressed count: –
-    Kreis: active 8, opened 6, closed < 5, FTE 1,50, per FTE 8 / 1.5 = 5,33 -> 5,3,
+        -> active 3 (•), opened 0, closed 0; per FTE and per 1,000 from a suppressed count: –
+    Kreis: active 8, opened 6, closed •, FTE 1,50, per FTE 8 / 1.5 = 5,33 -> 5,3,
         per 1,000 8 / 3 = 2,67 -> 2,7
+    Secondary suppression, Kreis-wide: 8 = Nord + Süd would give Süd's 3 away, so Nord's 5 is
+        hidden too, with its ratios (–); the Kreis's 8 stays (Süd could be 1 … 7). Under
+        bezirk=NORD Nord's 5 (= Coesfeld = S1) is shown: Süd is not published there.
     Budget 2025 (Stichtag 30.06.2025: 181 of 365 days passed = 49,6 %):
     Modul I   allocated 12.345,67 €, spent 1.000,50 € (8,1 %); projected 1.000,50 × 365 / 181
               = 2.017,58 €; plan gap 12.345,67 − 2.017,58 = 10.328,09 €; received 0
@@ -152,9 +155,9 @@ def test_districts_csv_has_the_hand_counted_numbers(app):
     assert csv_rows(r) == [
         ["Bezirk", "aktive Fälle", "eröffnet", "abgeschlossen",
          "Vollzeitstellen Case Management", "Fälle je Vollzeitstelle", "je 1.000 Einwohner"],
-        ["Nord", "5", "6", "< 5", "0,50", "10,0", "2,5"],
-        ["Süd", "< 5", "0", "0", "1,00", "–", "–"],
-        ["Kreis gesamt", "8", "6", "< 5", "1,50", "5,3", "2,7"],
+        ["Nord", "•", "6", "•", "0,50", "–", "–"],
+        ["Süd", "•", "0", "0", "1,00", "–", "–"],
+        ["Kreis gesamt", "8", "6", "•", "1,50", "5,3", "2,7"],
     ]
     # the second chart on the same table downloads the same table
     other = get(app, "/download/fallzahlen/caseload-per-fte.csv" + PERIOD)
@@ -168,14 +171,19 @@ def test_suppressed_counts_never_reach_the_grid_or_a_download(app):
         out = render(app, data, pages.PAGES, "/fallzahlen", PERIOD)
     grid = find_grid(_find(out[5], "caseload-districts-table"))
     nord, sued = grid.rowData[0], grid.rowData[1]
-    assert nord["closed"] is None and nord["closed" + TEXT_SUFFIX] == f"<{NBSP}5"
+    assert nord["closed"] is None and nord["closed" + TEXT_SUFFIX] == "•"
     assert sued["active"] is None and sued["per_1000"] is None
+    # Nord's 5 active: hidden by secondary suppression (8 − 5 = Süd's 3), its ratios with it
+    assert nord["active"] is None and nord["active" + TEXT_SUFFIX] == "•"
+    assert nord["per_fte"] is None and nord["per_1000"] is None
     rows = csv_rows(get(app, "/download/fallzahlen/caseload-districts.csv" + PERIOD))
-    assert rows[1][3] == "< 5" and rows[2][1] == "< 5"  # Nord closed 1, Süd active 3
+    # Nord active 5 and closed 1, Süd active 3
+    assert rows[1][1] == rows[1][3] == rows[2][1] == "•"
     sheet, _ = sheet_rows(get(app, "/download/fallzahlen/caseload-districts.xlsx" + PERIOD))
     table = table_part(sheet, "Bezirk")
-    assert table[1][3] == "< 5" and table[2][1] == "< 5"
-    assert 1 not in table[1][1:4] and 3 not in table[2][1:4]
+    assert table[1][1] == table[1][3] == table[2][1] == "•"
+    assert not {1, 5} & set(table[1][1:4]) and 3 not in table[2][1:4]
+    assert 10.0 not in table[1] and 2.5 not in table[1]  # Nord's ratios would give the 5
 
 
 def test_a_count_below_k_in_a_table_is_suppressed_by_the_table_itself():
@@ -184,8 +192,8 @@ def test_a_count_below_k_in_a_table_is_suppressed_by_the_table_itself():
                        min_cell=5, caption="t")
     grid = find_grid(table)
     assert [r["n"] for r in grid.rowData] == [None, 0, 7]
-    assert [r["n" + TEXT_SUFFIX] for r in grid.rowData] == [f"<{NBSP}5", "0", "7"]
-    assert csv_cell(Column("n", "Anzahl", "count"), 3, 5) == "< 5"
+    assert [r["n" + TEXT_SUFFIX] for r in grid.rowData] == ["•", "0", "7"]
+    assert csv_cell(Column("n", "Anzahl", "count"), 3, 5) == "•"
 
 
 def test_districts_xlsx_numbers_formats_and_header_rows(app):
@@ -210,13 +218,16 @@ def test_districts_xlsx_numbers_formats_and_header_rows(app):
     assert head["Datenstand"] == datetime(2025, 6, 30)
     table = table_part(rows, "Bezirk")
     assert table[0][:4] == ("Bezirk", "aktive Fälle", "eröffnet", "abgeschlossen")
-    assert table[1] == ("Nord", 5, 6, "< 5", 0.5, 10.0, 2.5)
-    assert table[2] == ("Süd", "< 5", 0, 0, 1.0, "–", "–")
-    assert table[3][:6] == ("Kreis gesamt", 8, 6, "< 5", 1.5, 5.3)
+    assert table[1] == ("Nord", "•", 6, "•", 0.5, "–", "–")
+    assert table[2] == ("Süd", "•", 0, 0, 1.0, "–", "–")
+    assert table[3][:6] == ("Kreis gesamt", 8, 6, "•", 1.5, 5.3)
     ws = book.active
     header_row = next(c.row for c in ws["A"] if c.value == "Bezirk" and ws.cell(c.row, 2).value
                       == "aktive Fälle")
-    assert ws.cell(header_row + 1, 2).number_format == "#,##0"
+    # Nord's hidden active count is the text "•"; its 6 opened and the Kreis's 8 are numbers
+    assert ws.cell(header_row + 1, 2).value == "•"
+    assert ws.cell(header_row + 1, 3).number_format == "#,##0"
+    assert ws.cell(header_row + 3, 2).number_format == "#,##0"
     assert ws.cell(header_row + 1, 5).number_format == "#,##0.00"
     assert ws.freeze_panes == f"A{header_row + 1}"
 
@@ -232,8 +243,8 @@ def test_gemeinde_level_downloads_name_the_gemeinde(app):
     head = header_of(rows)
     assert head["Bezirk"] == "Nord"
     assert head["Gemeinde"] == "Coesfeld (05558012)"
-    # S1's 5 active cases of Coesfeld (the 6th was closed on 30.06.)
-    assert table_part(rows, "Case Manager (Pseudonym)")[1] == ("S1", 5, 6, "< 5")
+    # S1's 5 active cases of Coesfeld (the 6th was closed on 30.06.), shown under bezirk=NORD
+    assert table_part(rows, "Case Manager (Pseudonym)")[1] == ("S1", 5, 6, "•")
     whole = get(app, "/download/fallzahlen.xlsx" + query)
     assert "-05558012-" in whole.headers["Content-Disposition"]
     # a page without that level (the budget is Kreis-wide) names no Gemeinde
@@ -273,13 +284,13 @@ def test_months_are_dates_in_xlsx_and_german_in_csv(app):
     r = get(app, "/download/fallzahlen/caseload-monthly.csv" + PERIOD)
     rows = csv_rows(r)
     assert rows[0] == ["Monat", "aktive Fälle am Monatsende"]
-    # Jan: 3 (< 5); from Feb the 6 NORD cases: 9; June: C0 closes on 30.06 -> 8
-    assert rows[1:] == [["Januar 2025", "< 5"], ["Februar 2025", "9"], ["März 2025", "9"],
+    # Jan: 3 (•); from Feb the 6 NORD cases: 9; June: C0 closes on 30.06 -> 8
+    assert rows[1:] == [["Januar 2025", "•"], ["Februar 2025", "9"], ["März 2025", "9"],
                         ["April 2025", "9"], ["Mai 2025", "9"], ["Juni 2025", "8"]]
     x = get(app, "/download/fallzahlen/caseload-monthly.xlsx" + PERIOD)
     rows, book = sheet_rows(x)
     table = table_part(rows, "Monat")
-    assert table[1] == (datetime(2025, 1, 1), "< 5")
+    assert table[1] == (datetime(2025, 1, 1), "•")
     assert table[6] == (datetime(2025, 6, 1), 8)
     ws = book.active
     cell = next(c for c in ws["A"] if c.value == datetime(2025, 1, 1) and c.row > 12)
@@ -472,8 +483,8 @@ def test_lenkungsgruppe_is_refused_what_it_may_not_see(header_app, path):
 def test_koordination_and_verwaltung_get_them(header_app, group):
     staff = as_role(header_app, group, STAFF)
     assert staff.status_code == 200
-    # S1 of Bezirk Nord at 0.5 FTE: 5 active, 6 opened, 1 closed (< 5), 10,0 per FTE
-    assert csv_rows(staff)[1] == ["S1", "Nord", "0,50", "5", "6", "< 5", "10,0"]
+    # S1 of Bezirk Nord at 0.5 FTE: 5 active, 6 opened, 1 closed (•), 10,0 per FTE
+    assert csv_rows(staff)[1] == ["S1", "Nord", "0,50", "5", "6", "•", "10,0"]
     runs = as_role(header_app, group, "/download/daten/data-runs.csv")
     assert runs.status_code == 200
     assert csv_rows(runs)[1][0] == "1"
@@ -514,7 +525,7 @@ def test_bad_parameters_give_the_default_view_or_400_never_500(app, query):
     if r.status_code == 200:
         # the default period: this year up to today (30.06.2025), all districts
         assert "2025-01-01-2025-06-30" in r.headers["Content-Disposition"]
-        assert csv_rows(r)[1] == ["Nord", "5", "6", "< 5", "0,50", "10,0", "2,5"]
+        assert csv_rows(r)[1] == ["Nord", "•", "6", "•", "0,50", "–", "–"]
     else:
         assert "Adresse ist zu lang" in body
 
@@ -558,7 +569,7 @@ def test_database_moved_away_gives_503_and_recovers(tmp_path):
     shutil.move(tmp_path / "away.sqlite", path)
     r = get(app, address)
     assert r.status_code == 200
-    assert csv_rows(r)[1][:2] == ["Nord", "5"]
+    assert csv_rows(r)[1][:3] == ["Nord", "•", "6"]  # Nord's 5 hidden Kreis-wide (secondary)
 
 
 def find_grid(component):

@@ -67,9 +67,12 @@ def test_month_names():
     assert fmt.month_short("2025-09") == "Sept. 2025"
 
 
-def test_suppressed_count_shows_the_threshold():
-    assert fmt.count(None, 5) == f"<{NBSP}5"
-    assert fmt.count(None, 10) == f"<{NBSP}10"
+def test_a_hidden_count_is_one_mark_whatever_k():
+    # KPIS.md "Disclosure control": the same neutral mark for every hidden count, K not told
+    assert fmt.count(None, 5) == "•" == fmt.MARK
+    assert fmt.count(None, 10) == "•"
+    assert fmt.suppressed(3) == "•"
+    assert fmt.LEGEND == "• geheim gehalten: kleine Zahl oder daraus berechenbar"
     assert fmt.count(0, 5) == "0"
     assert fmt.count(1234, 5) == "1.234"
 

@@ -11,6 +11,7 @@ from tests.figures import checked
 
 K = 5
 NBSP = "\u00a0"
+MARK = "•"  # the one mark of a hidden count
 
 
 def _need(code, identified=0, resolved=0, open_=0, median=None):
@@ -47,9 +48,12 @@ def test_needs_bars_most_frequent_first_with_hidden_stubs():
     assert labels[:3] == ["Arbeit", "Wohnen", "Sprache"]
     assert labels[-1] == "Familie" and "Erstorientierung" in labels
     assert list(fig.data[0].text)[:3] == ["40", "35", "12"]
-    assert list(fig.data[0].text)[-1] == f"<{NBSP}5"
+    assert list(fig.data[0].text)[-1] == MARK
     # the hidden count is a grey stub, not its value
     assert fig.data[0].marker.color[-1] == "#D9D9D9"
+    # every hidden count of the chart gets the same marker: 1.5 % of the tallest shown bar of
+    # all three series (offen Arbeit 50): 0.015 * 50 = 0.75
+    assert fig.data[0].y[-1] == fig.data[1].y[2] == fig.data[2].y[-1] == 0.75
     assert [t.name for t in fig.data] == ["festgestellt", "erledigt", "offen am Stichtag"]
 
 
@@ -58,7 +62,7 @@ def test_duration_slowest_first_and_sentences():
     assert list(fig.data[0].y)[:3] == ["Arbeit", "Wohnen", "Familie"]
     # 180.5 rounds half away from zero: "181 Tage"; Sprache's resolved count is hidden
     assert list(fig.data[0].text)[0] == "181 Tage"
-    assert list(fig.data[0].text)[list(fig.data[0].y).index("Sprache")] == f"<{NBSP}5"
+    assert list(fig.data[0].text)[list(fig.data[0].y).index("Sprache")] == MARK
     assert oc.duration_sentence(NEEDS) == (
         "Am längsten dauert Arbeit: im Median 181 Tage bis zur Erledigung, am kürzesten "
         "Familie mit 30 Tagen.")
@@ -74,7 +78,7 @@ def test_declined_bars_put_the_failing_institution_on_top():
     # 40 % declined, 10 %, then the hidden share and the undecided one; no empty institutions
     assert list(fig.data[0].y) == ["Jobcenter", "Agentur für Arbeit", "Sozialamt",
                                    "Ausländerbehörde"]
-    assert list(fig.data[0].text) == [f"40{NBSP}%", f"10{NBSP}%", f"<{NBSP}5",
+    assert list(fig.data[0].text) == [f"40{NBSP}%", f"10{NBSP}%", MARK,
                                       "nichts entschieden"]
     # Jobcenter 40 % >= 25 % + 5 points: the colour for "worse"; Agentur not
     assert fig.data[0].marker.color[0] == oc.FAILING_COLOUR
@@ -103,7 +107,7 @@ def test_district_matrix_and_sentence():
     heat = fig.data[0]
     assert list(heat.y) == ["Jobcenter", "Agentur für Arbeit"]
     assert [list(r) for r in heat.text] == [[f"20{NBSP}%", f"60{NBSP}%"],
-                                            ["–", f"<{NBSP}5"]]
+                                            ["–", MARK]]
     assert heat.customdata[0][1][0] == "SUED"  # a click names the district
     assert oc.district_sentence(by_district, K) == (
         f"Am häufigsten abgelehnt: Jobcenter im Bezirk Süd (60{NBSP}% der entschiedenen "
@@ -123,7 +127,7 @@ def test_reasons_and_goal_share():
     fig = checked(oc.reason_bars(CLOSURES, K))
     assert list(fig.data[0].y) == ["Ziele erreicht", "an Regeldienst übergeben", "verzogen",
                                    "Kontakt abgebrochen", "Sonstiges / ohne Angabe"]
-    assert list(fig.data[0].text) == ["8", "5", "5", f"<{NBSP}5", "0"]
+    assert list(fig.data[0].text) == ["8", "5", "5", MARK, "0"]
     assert fig.data[0].marker.color[0] == oc.GOAL_COLOUR
     assert fig.data[0].marker.color[3] == "#D9D9D9"
     assert oc.closure_sentence(CLOSURES, K) == (
@@ -134,7 +138,7 @@ def test_reasons_and_goal_share():
                  {"id": "SUED", "name": "Süd", "total": 3, "goal_share": None},
                  {"id": "MITTE", "name": "Mitte", "total": 0, "goal_share": None}]
     fig = checked(oc.goal_share_by_district(districts, K))
-    assert list(fig.data[0].text) == [f"75{NBSP}%", f"<{NBSP}5", "keine Abschlüsse"]
+    assert list(fig.data[0].text) == [f"75{NBSP}%", MARK, "keine Abschlüsse"]
     assert [c[0] for c in fig.data[0].customdata] == ["NORD", "SUED", "MITTE"]
     assert oc.district_closure_sentence(districts) == (
         "Zu wenige abgeschlossene Fälle, um die Bezirke zu vergleichen.")

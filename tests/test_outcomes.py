@@ -252,11 +252,21 @@ def test_small_counts_suppressed_with_their_shares_and_medians(fixture):
     assert needs["WOHNEN"] == {"need": "WOHNEN", "identified": None, "resolved": None,
                                "open": 0, "median_days_to_resolve": None}
     refs = _by(got["referrals"], "institution")
-    assert refs["JOBCENTER"] == {"institution": "JOBCENTER", **_ref(6, None, None, None, None)}
+    # JOBCENTER 6 = 2 + 2 + 2, all three hidden. Its 6 is hidden by the LP check: the quarter's
+    # (and the year's) 9 referrals = ABH + JOBCENTER 6 + SOZIALAMT with ABH >= 1 and SOZIALAMT
+    # = accepted + declined >= 2 would give SOZIALAMT = 2, ABH = 1 and SOZIALAMT's accepted =
+    # declined = 1; for a count the linear programme narrows down, protect() hides the smallest
+    # shown non-zero cell of its equations (here JOBCENTER's 6) and solves again. It does not
+    # search for the least set of cells: once the 9s are hidden the 6 alone would be safe.
+    assert refs["JOBCENTER"] == {"institution": "JOBCENTER",
+                                 **_ref(None, None, None, None, None)}
     assert refs["SOZIALAMT"] == {"institution": "SOZIALAMT", **_ref(None, None, None, 0, None)}
-    # 4 closed cases shown with their median; ZIEL 1 and UEBERGABE 1 hidden: so is the share
+    # Reasons ZIEL, UEBERGABE, ABBRUCH, SONSTIGE 1 each are hidden; 4 = 1 + 1 + 0 + 1 + 1 would
+    # give each away as 1 and no non-zero reason is left to hide, so the total 4 is hidden
+    # (and with it the median of the four durations and the share; the caseload's closed
+    # count, the same 4 cases, is hidden with it).
     assert got["closures"] == {
-        "total": 4, "goal_share": None, "median_duration_days": 143.5,
+        "total": None, "goal_share": None, "median_duration_days": None,
         "reasons": [{"reason": r, "count": 0 if r == "UMZUG" else None}
                     for r in ("ABBRUCH", "SONSTIGE", "UEBERGABE", "UMZUG", "ZIEL")]}
     with fixture.connect() as conn:
@@ -282,8 +292,11 @@ def test_trend_by_month_quarter_and_year(fixture):
           "goal": 2, "goal_share": 0.5}
     assert quarters == [{"period": "2025-Q1", **q1}]
     assert years == [{"period": "2025", **q1}]
-    # K = 2: January's 1 decline and 1 closure are hidden, and with them both shares
-    assert hidden[0] == {"period": "2025-01", "referred": 4, "accepted": 2, "declined": None,
+    # K = 2: January's 1 decline and 1 closure are hidden, and with them both shares. The
+    # quarter's 3 accepted = January 2 + February 1 (hidden) + March 0 would give February
+    # away, so January's 2 (the only further non-zero month) is hidden as well; then January
+    # + February = 3, each 1 … 2, at least K - 1 = 1 value.
+    assert hidden[0] == {"period": "2025-01", "referred": 4, "accepted": None, "declined": None,
                          "accepted_share": None, "closed": None, "goal": None,
                          "goal_share": None}
     with pytest.raises(ValueError):

@@ -120,11 +120,16 @@ def test_report_csv_long_format(engine):
     assert lines[("report", "", "district")] == "NORD"
     assert lines[("period", "", "from")] == "2024-11-01"
     # NORD with K = 5 (test_caseload): active 5, closed 2 -> empty, FTE 1.75, per 1,000 0.10.
-    assert lines[("caseload.total", "", "active")] == "5"
+    # Secondary suppression hides the 5 as well: NORD's case managers S1 1, S2 3 and "ohne
+    # Case Manager" 1 are hidden, and 5 = x + y + z with each >= 1 leaves each only 1 … 3,
+    # fewer than K - 1 = 4 values; no further part is left, so the total goes.
+    assert lines[("caseload.total", "", "active")] == ""
     assert lines[("caseload.total", "", "closed")] == ""
     assert lines[("caseload.districts", "NORD", "fte")] == "1.75"
     assert lines[("caseload.districts", "NORD", "name")] == "Nord"
-    assert lines[("caseload.districts.municipalities", "NORD/05558012", "opened")] == "5"
+    # Coesfeld opened 5 = S1 2 + S2 2 + ohne Case Manager 1, all hidden, each only 1 … 3 if
+    # the 5 were shown: hidden too.
+    assert lines[("caseload.districts.municipalities", "NORD/05558012", "opened")] == ""
     assert lines[("caseload.districts.municipalities", "NORD/05558020", "per_1000")] == ""
     assert lines[("caseload.monthly_active", "2024-11", "active")] == "0"
     assert ("caseload.districts", "SUED", "active") not in lines
@@ -173,11 +178,15 @@ def test_cli_report_json_writes_only_json(db_url, engine, capsys, monkeypatch):
         expected = report.build_report(conn, Filter(*PERIOD, min_cell=0))
     assert json.loads(out) == expected
 
-    # Without --min-cell the default K = 5 applies: SUED's 4 active cases become null.
+    # Without --min-cell the default K = 5 applies: SUED's 4 active cases become null, and
+    # NORD's 5 with them (secondary: Kreis 9 = NORD + SUED 4 + WEST 0 would give SUED away).
+    # The Kreis's 9 goes too: the case managers of the four Gemeinden are 3 + 1 + 1 + 2 = 7
+    # hidden counts, each >= 1, and 9 would leave each only 1 … 3 (the LP check).
     assert cli.main(["report", "--database", db_url, *ARGS, "--format", "json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["min_cell"] == 5
-    assert [d["active"] for d in data["caseload"]["districts"]] == [5, None, 0]
+    assert [d["active"] for d in data["caseload"]["districts"]] == [None, None, 0]
+    assert data["caseload"]["total"]["active"] is None
 
 
 def test_cli_report_csv_and_unknown_district(db_url, engine, capsys):

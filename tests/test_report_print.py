@@ -19,6 +19,7 @@ from .test_pages_shell import find, load_fixture, rendered, text_of
 from .test_security import PASSWORD, USERS, route, serve, session_for
 
 NBSP = "\u00a0"
+MARK = "•"  # the one mark of a hidden count
 # Each must land on the default view with a note, never on an error.
 GARBAGE = [
     "?von=kaputt&bis=2025-99-99",
@@ -47,20 +48,25 @@ def test_report_on_a_paper_fixture(engine, db_url):
     assert text_of(find(page, "report-zeitraum")) == "01.01.–30.06.2025"
     assert text_of(find(page, "report-datenstand")) == "30.06.2025"
     assert text_of(find(page, "report-gebiet")) == "Kreis gesamt"
-    assert f"„<{NBSP}5“" in text_of(find(page, "report-kleine-zahlen"))
+    assert text_of(find(page, "report-geheim-gehalten")) == (
+        "„•“: Zahlen unter 5 und Zahlen, aus denen sie sich berechnen ließen (auch eine Summe "
+        "kann darunter sein)")
     # the Überblick's cards, the same values
     assert text_of(find(page, "kpi-active-value")) == "8"
     assert text_of(find(page, "kpi-per-fte-value")) == "5,3"
     assert text_of(find(page, "kpi-opened-value")) == "6"
     assert text_of(find(page, "report-caseload-summary")) == (
         "8 aktive Fälle am 30.06.2025, 5,3 Fälle je Vollzeitstelle Case Management "
-        f"(1,50 Vollzeitstellen); im Zeitraum 6 Fälle eröffnet und <{NBSP}5 abgeschlossen.")
-    # Bezirk table: NORD 5 active / 0.5 FTE = 10.0, 5 per 2,000 inhabitants = 2.5 per 1,000;
-    # SUED's 3 are suppressed, so are its ratios; Kreis 8 / 3,000 = 2.67 per 1,000
+        f"(1,50 Vollzeitstellen); im Zeitraum 6 Fälle eröffnet und {MARK} abgeschlossen.")
+    # Bezirk table: SUED's 3 active are suppressed (1 … 4), so are its ratios. Secondary
+    # suppression: Kreis 8 = Nord + Süd would give Süd = 8 − 5 = 3, so Nord's 5 (the only
+    # further part) is hidden too, with its ratios (5 / 0.5 = 10.0, 2.5 per 1,000); the Kreis
+    # total stays: Nord + Süd = 8 with both >= 1 leaves Süd 1 … 7, seven values >= K − 1.
+    # Kreis 8 / 1.5 FTE = 5.3, 8 / 3,000 = 2.67 per 1,000.
     assert rows_of(find(page, "report-caseload-table")) == [
-        ["Nord", "5", "6", f"<{NBSP}5", "0,50", "10,0", "2,5"],
-        ["Süd", f"<{NBSP}5", "0", "0", "1,00", "–", "–"],
-        ["Kreis gesamt", "8", "6", f"<{NBSP}5", "1,50", "5,3", "2,7"],
+        ["Nord", MARK, "6", MARK, "0,50", "–", "–"],
+        ["Süd", MARK, "0", "0", "1,00", "–", "–"],
+        ["Kreis gesamt", "8", "6", MARK, "1,50", "5,3", "2,7"],
     ]
     # the graphs have a fixed size, drawn larger and scaled for the page
     g = find(page, "report-caseload-monthly-graph")
@@ -114,7 +120,7 @@ def test_report_for_a_bezirk_shows_its_gemeinden(engine, db_url):
     assert text_of(find(page, "kpi-active-value")) == "5"
     # Coesfeld: 5 active, 6 opened, 1 closed (suppressed); 5 / 2,000 * 1,000 = 2.5
     assert rows_of(find(page, "report-caseload-table")) == [
-        ["Coesfeld", "Nord", "5", "6", f"<{NBSP}5", "2,5"]]
+        ["Coesfeld", "Nord", "5", "6", MARK, "2,5"]]
     assert find(page, "report-caseload-districts") is None
     assert find(page, "report-caseload-municipalities-graph") is not None
 

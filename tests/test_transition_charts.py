@@ -11,7 +11,7 @@ from dashboard.components import transition_charts as tc
 from tests.figures import checked
 
 K = 5
-SUPPRESSED = "<\u00a05"
+SUPPRESSED = "•"  # the one mark of a hidden count
 
 # Sorted by (from, to) as transitions() lists them. Two flows are suppressed.
 FLOWS = [
@@ -51,7 +51,7 @@ def test_sankey_node_labels_print_counts_and_never_an_exact_suppressed_one():
     _fig, s = _sankey()
     labels = list(s.node.label[: len(NODES)])
     # GESTATTUNG: nothing flows in, out 6 + 40 + 9 = 55. AE_25A: in 6 plus one suppressed flow
-    # (at least 1) = "mind. 7". DEUTSCH: only a suppressed flow in -> "< 5".
+    # (at least 1) = "mind. 7". DEUTSCH: only a suppressed flow in -> "•".
     assert labels == [
         "Gestattung<br>55",
         "Duldung<br>9",
@@ -121,10 +121,12 @@ def test_monthly_bars_show_suppressed_months_as_labelled_stubs():
     assert list(counts_b.y) == [6, 0, None]
     assert list(counts_b.text) == ["6", "0", ""]
     assert list(counts_e.y) == [None, 7, 0]
-    # Stub height: 4 % of the largest shown count (7 × 0,04 = 0,28), at least 0,3.
-    assert list(stubs_b.y) == [None, None, 0.3]
+    # Stub height: 1,5 % of the largest shown count (7 × 0,015 = 0,105), the same for every
+    # hidden count and whatever K (no floor that would tell "below K").
+    assert list(stubs_b.y) == pytest.approx([None, None, 0.105])
     assert list(stubs_b.text) == ["", "", SUPPRESSED]
-    assert list(stubs_e.y) == [0.3, None, None]
+    assert list(stubs_e.y) == pytest.approx([0.105, None, None])
+    assert list(checked(tc.bleiberecht_monthly(MONTHLY, 3)).data[1].y) == list(stubs_b.y)
     assert stubs_b.marker.color == theme.SUPPRESSED_FILL
     assert counts_b.offsetgroup == stubs_b.offsetgroup != counts_e.offsetgroup
     assert counts_b.marker.color == theme.STATUS_GROUP_COLOURS["befristet"]
@@ -170,8 +172,8 @@ def test_gap_distribution_in_bucket_order_with_german_labels():
     assert list(counts.x) == ["nahtlos (0 Tage)", "1–7 Tage", "8–30 Tage", "31–90 Tage",
                               "über 90 Tage"]
     assert list(counts.y) == [10, None, 5, 0, 6]
-    # Stub: 10 × 0,04 = 0,4.
-    assert list(stubs.y) == pytest.approx([None, 0.4, None, None, None])
+    # Stub: 10 × 0,015 = 0,15.
+    assert list(stubs.y) == pytest.approx([None, 0.15, None, None, None])
     assert tc.gap_rows(rows)[1] == {"bucket_label": "1–7 Tage", "count": None}
 
 
@@ -261,8 +263,8 @@ def test_benefit_summary_in_german_with_suppressed_counts():
                     "Leistung mehr, etwa wegen Arbeit).")
     hidden = benefit_summary({"total": 7, "seamless": None, "seamless_share": None,
                               "median_gap_days": 12.5, "exits": None}, 5)
-    assert "7, davon <\u00a05 nahtlos (–)" in hidden and "12,5 Tage" in hidden
-    assert "<\u00a05\u00a0Austritte" in hidden
+    assert "7, davon • nahtlos (–)" in hidden and "12,5 Tage" in hidden
+    assert "•\u00a0Austritte" in hidden
     assert benefit_summary({"total": 0, "seamless": 0, "seamless_share": None,
                             "median_gap_days": None, "exits": 0}, 5).startswith(
         "Keine Wechsel von einer Leistung in eine andere. 0\u00a0Austritte")

@@ -3,8 +3,9 @@
 
 Every builder prints the values on the bars (up to MAX_LABELLED_BARS bars; the table under the
 chart has them all), uses the colours of theme.py and the "kim" template, and draws a suppressed
-count (None) as a grey hatched placeholder labelled "< K" – never as a zero bar. A placeholder's
-height means nothing: it is SUPPRESSED_HEIGHT_SHARE of the tallest real bar, at least K-1.
+count (None) as a grey hatched marker at the axis labelled "•" – never as a zero bar, never at a
+length that tells its value: every marker is SUPPRESSED_HEIGHT_SHARE of the tallest shown bar
+(nothing but the "•" when no bar is shown), whatever the hidden count and K.
 Each bar carries customdata [id, text shown on hover], so pages can react to clicks.
 """
 
@@ -18,7 +19,7 @@ from .. import theme
 from . import figure
 
 MAX_LABELLED_BARS = 24
-SUPPRESSED_HEIGHT_SHARE = 0.04
+SUPPRESSED_HEIGHT_SHARE = 0.015
 HEIGHT = 400
 SMALL_HEIGHT = 280
 # Bars by category stand upright only for a few short names (a Kreis's three Bezirke); more
@@ -55,10 +56,12 @@ def wrap_label(name: str, width: int = WRAP_WIDTH) -> str:
     return "<br>".join(lines) if lines else str(name)
 
 
-def _placeholder_height(values: Sequence[float | None], floor: float) -> float:
+def _placeholder_height(values: Sequence[float | None], _floor: float = 0) -> float:
+    """The height of a hidden count's marker: a sliver at the axis, the same for every hidden
+    count of the chart (the floor of earlier versions, K-1, told "below K")."""
     real = [v for v in values if v is not None]
     top = max(real, default=0)
-    return max(floor, top * SUPPRESSED_HEIGHT_SHARE, 1e-9 if top == 0 else 0)
+    return max(top * SUPPRESSED_HEIGHT_SHARE, 1e-9)
 
 
 def _bar_trace(
@@ -163,7 +166,7 @@ def count_bars(
     height: int | None = None,
     max_labelled: int = MAX_LABELLED_BARS,
 ) -> dict:
-    """Bars of counts of persons or cases; None = suppressed (< K)."""
+    """Bars of counts of persons or cases; None = suppressed (•)."""
     texts = [fmt.count(v, min_cell) for v in values]
     trace = _bar_trace(
         labels, values, name=name, colour=colour, value_text=texts,
@@ -191,7 +194,7 @@ def ratio_bars(
     undefined_text: str = fmt.MISSING,
 ) -> dict:
     """Bars of a ratio derived from a count (per FTE, per 1,000). A ratio is None either because
-    its count was suppressed (drawn hatched, labelled "< K") or because it is undefined (no FTE:
+    its count was suppressed (drawn hatched, labelled "•") or because it is undefined (no FTE:
     labelled with `undefined_text`)."""
     texts = [fmt.number(v, decimals) for v in values]
     missing = [
@@ -402,7 +405,7 @@ def _plain(value) -> str:
     text = "" if value is None else str(value)
     for tag in ("<br>", "<b>", "</b>"):
         text = text.replace(tag, " ")
-    # Collapse ordinary white space only: "< 5" keeps its no-break space.
+    # Collapse ordinary white space only: a mark keeps its no-break space.
     return re.sub(r"[ \t\r\n]+", " ", text).strip()
 
 

@@ -116,7 +116,7 @@ def change(
     against = f"gegenüber {previous_label}"
     if current is None or previous is None:
         if min_cell is not None:
-            return Change(NONE, f"Kein Vergleich möglich (Fallzahl unter {min_cell})", against)
+            return Change(NONE, "Kein Vergleich möglich (Zahl geheim gehalten)", against)
         return Change(NONE, "Kein Vergleich möglich", against)
     if points:
         diff = round((current - previous) * 100, decimals)

@@ -3,8 +3,8 @@ dicts (components/figure.py), German table rows and the sentences that state eac
 message out.
 
 Suppressed counts (None, KPIS.md) are never drawn at a length that tells their value: a bar
-whose count is hidden is a grey hatched stub labelled "< K"; a share whose count is hidden is
-"< K" as well, a share that does not exist (nothing decided yet) "–".
+whose count is hidden is a grey hatched stub labelled "•"; a share whose count is hidden is
+"•" as well, a share that does not exist (nothing decided yet) "–".
 
 The Bezirk-level sentences, column titles and hover texts take the territory's words
 (queries/territory.Territory, the View's `words`): "Stadtbezirk" in a kreisfreie Stadt.
@@ -66,10 +66,9 @@ GRAIN_WORDS = {"month": "Monat", "quarter": "Quartal", "year": "Jahr"}
 # --- helpers ------------------------------------------------------------------------------------
 
 
-def _stub(values: Sequence[float | None], floor: float) -> float:
-    shown = [v for v in values if v is not None]
-    top = max(shown, default=0)
-    return max(floor, top * charts.SUPPRESSED_HEIGHT_SHARE, 0.5 if top == 0 else 0)
+def _stub(values: Sequence[float | None], _floor: float = 0) -> float:
+    """A hidden count's marker at the axis (charts._placeholder_height)."""
+    return charts._placeholder_height(values)
 
 
 def hbar(labels: Sequence[str], values: Sequence[float | None], texts: Sequence[str], *,
@@ -77,7 +76,7 @@ def hbar(labels: Sequence[str], values: Sequence[float | None], texts: Sequence[
          percent: bool = False, height: int | None = None) -> dict:
     """One horizontal bar per label, first label on top, the value printed beside each bar.
 
-    hidden[i]: the value is suppressed, drawn as a grey hatched stub (its text says "< K");
+    hidden[i]: the value is suppressed, drawn as a grey hatched stub (its text says "•");
     a value None that is not hidden does not exist (no bar, its text says why)."""
     stub = _stub(values, 0 if percent else 1)
     x, fill, shape = [], [], []

@@ -1,11 +1,11 @@
-"""The table under each chart: dash-ag-grid, German formats, suppressed counts as "< K".
+"""The table under each chart: dash-ag-grid, German formats, suppressed counts as "•".
 
 Cells are formatted in Python (dashboard/format.py, the same code as the chart labels) and sent
 as a companion field `<field>__text`; the grid shows that text but sorts by the raw number, so
 "1.234" sorts after "987". Downloads take the same rows and `Column`s from the section
 registry (dashboard/sections.py), not from the grid.
 
-Suppression: a "count" cell holds None (shown "< K") when the query suppressed it; a count from 1
+Suppression: a "count" cell holds None (shown "•") when the query suppressed it; a count from 1
 to K-1 that reaches a table unsuppressed is suppressed here too, so neither the grid's rowData
 (which the browser receives) nor a download can carry it.
 """
@@ -27,7 +27,7 @@ TEXT_SUFFIX = "__text"
 class Column:
     field: str
     header: str
-    # "text", "count" (persons/cases: suppressed -> "< K"), "number", "percent" (a ratio),
+    # "text", "count" (persons/cases: suppressed -> "•"), "number", "percent" (a ratio),
     # "euro" (integer cents), "month" ("YYYY-MM"), "date" (datetime.date)
     kind: str = "text"
     decimals: int = 0
@@ -51,7 +51,7 @@ def _formatter(column: Column, min_cell: int) -> Callable[[object], str]:
 
 
 def suppress_count(value: object, min_cell: int) -> object:
-    """A count as it may be shown: 1 … K-1 become None ("< K"); anything else unchanged."""
+    """A count as it may be shown: 1 … K-1 become None ("•"); anything else unchanged."""
     if isinstance(value, (int, float)) and not isinstance(value, bool) and 0 < value < min_cell:
         return None
     return value

@@ -2,7 +2,7 @@
 figure dicts (components/figure.py) and German table rows out.
 
 Suppressed counts (None, KPIS.md) are never drawn as a number: a suppressed Sankey flow is a thin
-grey band labelled "< K", a suppressed bar a grey hatched stub labelled "< K".
+grey band labelled "•", a suppressed bar a grey hatched stub labelled "•".
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from queries import codes
 
 from .. import format as fmt
 from .. import theme
-from . import figure
+from . import charts, figure
 from .tables import Column
 
 # Short labels for a projector (at most about 20 characters, so four columns fit 1280 pixels);
@@ -100,7 +100,7 @@ def status_sankey(flows: list[dict], min_cell: int) -> dict:
     transitions into it (or out of it, for a pure starting point).
 
     A suppressed flow (count None) is drawn as a thin grey band of nominal width 1 and named
-    "< K"; a node any such flow touches says "mind." before its number, since its exact total is
+    "•"; a node any such flow touches says "mind." before its number, since its exact total is
     not known here.
     """
     if not flows:
@@ -208,7 +208,7 @@ def _node_side(exact: dict, hidden: dict, code: str) -> tuple[int, int]:
 
 
 def node_count_text(exact: int, hidden: int, min_cell: int) -> str:
-    """The number printed on a node: exact when no suppressed flow touches it; "< K" when one
+    """The number printed on a node: exact when no suppressed flow touches it; "•" when one
     suppressed flow is all there is; otherwise the lower bound "mind. N" (each suppressed flow
     is at least 1), which gives away nothing the flows do not."""
     if hidden == 0:
@@ -330,7 +330,7 @@ def _column_lengths(nodes: list[str]) -> list[int]:
 
 def _count_bars(x, values, min_cell, name, colour, stub_height, show_stub_legend=True):
     """Two bar trace dicts sharing one slot: the counts, and for each suppressed count a grey
-    hatched stub of nominal height labelled "< K" (never a made-up exact bar, never nothing,
+    hatched stub of nominal height labelled "•" (never a made-up exact bar, never nothing,
     which would read as zero)."""
     texts = [fmt.count(v, min_cell) for v in values]
     counts = {
@@ -345,7 +345,7 @@ def _count_bars(x, values, min_cell, name, colour, stub_height, show_stub_legend
     stubs = {
         "type": "bar",
         "x": list(x), "y": [stub_height if v is None else None for v in values],
-        "name": f"{fmt.suppressed(min_cell)}: zu wenige Fälle, nicht ausgewiesen",
+        "name": fmt.LEGEND,
         "legendgroup": "suppressed",
         "showlegend": bool(show_stub_legend and any(v is None for v in values)),
         "text": [fmt.suppressed(min_cell) if v is None else "" for v in values],
@@ -360,11 +360,10 @@ def _count_bars(x, values, min_cell, name, colour, stub_height, show_stub_legend
     return [counts, stubs]
 
 
-def _stub(values: list[int | None], min_cell: int) -> float:
-    """Nominal height of a suppressed stub: a small fraction of the chart, at most K/2."""
-    shown = [v for v in values if v is not None]
-    top = max(shown) if shown else min_cell
-    return max(min(top * 0.04, min_cell / 2), 0.3)
+def _stub(values: list[int | None], _min_cell: int = 0) -> float:
+    """A hidden count's marker at the axis (charts._placeholder_height): the same for every
+    hidden count, whatever its value and K."""
+    return charts._placeholder_height(values)
 
 
 def bleiberecht_monthly(rows: list[dict], min_cell: int) -> dict:
@@ -420,7 +419,7 @@ def sphere_flow_matrix(flows: list[dict], min_cell: int) -> dict:
     """Rechtskreiswechsel as a from × to table of printed counts (rows: before, columns: after).
 
     A matrix of numbers reads better from a distance than a second Sankey. Suppressed cells are
-    grey and say "< K"; pairs that never occurred stay empty.
+    grey and say "•"; pairs that never occurred stay empty.
     """
     if not flows:
         return empty_figure("Im gewählten Zeitraum gab es keine Rechtskreiswechsel.")
@@ -464,7 +463,7 @@ def sphere_flow_matrix(flows: list[dict], min_cell: int) -> dict:
 
 
 # ---- tables beside the charts: raw rows and their columns for components.tables.data_table
-# (counts of persons' events are "count" columns: None shows as "< K") ----
+# (counts of persons' events are "count" columns: None shows as "•") ----
 
 FLOW_COLUMNS = (
     Column("from_label", "von"),

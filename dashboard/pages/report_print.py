@@ -125,7 +125,8 @@ def _title_page(view) -> html.Section:
         ("Stichtag", fmt.day(f.as_of)),
         ("Datenstand", _as_of_text(view)),
         ("Gebiet", scope_text(view)),
-        ("Kleine Zahlen", f"Fallzahlen unter {k} werden als „{fmt.suppressed(k)}“ ausgewiesen."),
+        ("Geheim gehalten", f"„{fmt.MARK}“: Zahlen unter {k} und Zahlen, aus denen sie sich "
+                            "berechnen ließen (auch eine Summe kann darunter sein)"),
         ("Erstellt", fmt.day(view.data.today())),
     ]
     return html.Section(

@@ -129,7 +129,8 @@ def test_report_prints_as_a4_landscape_pages(watched, report_for, poppler):
     assert "Zeitraum 01.01.–15.11.2025" in title
     assert f"Datenstand {fmt.day(date.fromisoformat(report['data_as_of']))}" in title
     assert "Gebiet Kreis gesamt" in title
-    assert f"Fallzahlen unter {MIN_CELL} werden als „< {MIN_CELL}“ ausgewiesen" in title
+    assert (f"„•“: Zahlen unter {MIN_CELL} und Zahlen, aus denen sie sich berechnen ließen"
+            in title)
     cards = expected_cards(report)
     for card_id, value in cards.items():
         assert value.replace("\u00a0", " ") in title, card_id
