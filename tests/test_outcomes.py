@@ -59,7 +59,7 @@ import json
 from datetime import date
 
 import pytest
-from sqlalchemy import insert
+from sqlalchemy import event, insert
 
 from dashboard import cli
 from queries import derived, outcomes, report, schema
@@ -262,6 +262,36 @@ def test_small_counts_suppressed_with_their_shares_and_medians(fixture):
     with fixture.connect() as conn:
         sued = outcomes.closures(conn, _f("SUED", k=3))
     assert sued["total"] is None and sued["median_duration_days"] is None
+
+
+def test_trend_takes_the_month_of_per_day_sums(fixture):
+    """Speed at 500,000 persons (benchmarks/README.md, runs of 04.12.2026): the trend's two
+    statements sum per day in a subquery and take the month key (to_char / strftime, slow on
+    PostgreSQL) of those sums only; closures per month never group by their duration."""
+    statements: list[str] = []
+
+    def record(conn, cursor, statement, *_args):
+        statements.append(statement)
+
+    event.listen(fixture, "before_cursor_execute", record)
+    try:
+        with fixture.connect() as conn:
+            outcomes.trend(conn, _f("NORD"), "month")
+    finally:
+        event.remove(fixture, "before_cursor_execute", record)
+    monthly = [s for s in statements if "to_char" in s or "strftime" in s]
+    assert len(monthly) == 2, statements
+    for statement in monthly:
+        start = statement.index("FROM (") + len("FROM (")
+        depth, end = 1, start
+        while depth:  # the subquery ends at its matching parenthesis
+            depth += {"(": 1, ")": -1}.get(statement[end], 0)
+            end += 1
+        inner, outer = statement[start:end], statement[:start] + statement[end:]
+        assert "to_char" in outer or "strftime" in outer
+        assert "to_char" not in inner and "strftime" not in inner
+        assert "GROUP BY" in inner  # the per-day sums
+        assert "days" not in outer.split("GROUP BY")[-1]
 
 
 def test_trend_by_month_quarter_and_year(fixture):
