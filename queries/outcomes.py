@@ -35,7 +35,7 @@ from . import codes, derived, schema
 from .events import closure_rows, need_rows, referral_rows
 from .filters import Filter, months_between
 from .meta import districts as list_districts
-from .sqlfuncs import month_key
+from .sqlfuncs import month_key, unindexed
 from .transitions import median_from_histogram
 
 # Every code of DATA_MODEL.md, in plain string order (the report's order).
@@ -106,9 +106,11 @@ def need_resolution_counts(conn: Connection, f: Filter) -> dict[tuple[str, str],
     """(district, need) -> {days to resolve: number} of the needs resolved in the period."""
     if derived.fresh(conn):
         t = schema.need_resolution_day.c
+        # the day range must not choose the index (ix_need_resolution_day_groups: group order)
+        day = unindexed(t.resolved_on)
         query = (
             select(t.district_id, t.need, t.days, func.sum(t.n))
-            .where(t.resolved_on >= f.period_from, t.resolved_on <= f.period_to)
+            .where(day >= f.period_from, day <= f.period_to)
             .group_by(t.district_id, t.need, t.days)
         )
         query = _in_district(query, t.district_id, f)
@@ -179,7 +181,8 @@ def _monthly(daily, *extra):
 def closure_counts(conn: Connection, f: Filter) -> dict[tuple, Histogram]:
     """(district, reason) -> {duration in days: cases} of the cases closed in the period
     (a NULL reason as SONSTIGE)."""
-    day, district, reason, days, n = _closure_source(conn)
+    # by duration: read in group order (ix_closure_day_groups), as for the needs
+    day, district, reason, days, n = _closure_source(conn, group_order=True)
     query = (
         select(district, reason, days, n)
         .where(day >= f.period_from, day <= f.period_to)
@@ -206,11 +209,13 @@ def closure_month_counts(conn: Connection, f: Filter) -> dict[tuple, int]:
     return dict(out)
 
 
-def _closure_source(conn: Connection) -> tuple:
-    """(day, district, reason, days, count) of closure_day or of the raw rows."""
+def _closure_source(conn: Connection, group_order: bool = False) -> tuple:
+    """(day, district, reason, days, count) of closure_day or of the raw rows; `group_order`:
+    the day range does not choose the index on SQLite (see sqlfuncs.unindexed)."""
     if derived.fresh(conn):
         t = schema.closure_day.c
-        return t.closed_on, t.district_id, t.close_reason, t.days, func.sum(t.n)
+        day = unindexed(t.closed_on) if group_order else t.closed_on
+        return day, t.district_id, t.close_reason, t.days, func.sum(t.n)
     rows = closure_rows()
     return rows.c.closed_on, rows.c.district_id, rows.c.reason, rows.c.days, func.count()
 
