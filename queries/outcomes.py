@@ -35,7 +35,7 @@ from . import codes, derived, schema
 from .events import closure_rows, need_rows, referral_rows
 from .filters import Filter, months_between
 from .meta import districts as list_districts
-from .sqlfuncs import month_key, unindexed
+from .sqlfuncs import month_key, month_start, unindexed
 from .transitions import median_from_histogram
 
 # Every code of DATA_MODEL.md, in plain string order (the report's order).
@@ -147,13 +147,13 @@ def referral_counts(conn: Connection, f: Filter) -> dict[tuple, dict[str | None,
 def referral_month_counts(conn: Connection, f: Filter) -> dict[tuple, dict[str | None, int]]:
     """(district, institution, 'YYYY-MM') -> {outcome (None for NULL): rows} of the period."""
     day, district, institution, outcome, n = _referral_source(conn)
-    daily = _in_district(
-        select(day.label("day"), district.label("district"), institution.label("key"),
-               outcome.label("outcome"), n.label("n"))
+    monthly = _in_district(
+        select(month_start(day).label("month"), district.label("district"),
+               institution.label("key"), outcome.label("outcome"), n.label("n"))
         .where(day >= f.period_from, day <= f.period_to)
-        .group_by(day, district, institution, outcome), district, f).subquery()
+        .group_by(month_start(day), district, institution, outcome), district, f).subquery()
     out: dict[tuple, dict[str | None, int]] = defaultdict(dict)
-    for *key, result, count in conn.execute(_monthly(daily, daily.c.outcome)):
+    for *key, result, count in conn.execute(_month_keys(monthly, monthly.c.outcome)):
         out[tuple(key)][result] = out[tuple(key)].get(result, 0) + int(count)
     return dict(out)
 
@@ -168,14 +168,14 @@ def _referral_source(conn: Connection) -> tuple:
             func.count())
 
 
-def _monthly(daily, *extra):
-    """Per-day counts (subquery: day, district, key, *extra, n) summed per month. Summing per
-    day first keeps the month key ('YYYY-MM', to_char on PostgreSQL, which is slow) off every
-    row: at 500,000 persons closure_day has 460,000 rows but 30,000 (day, district, reason)."""
-    d = daily.c
-    month = month_key(d.day)
-    return (select(d.district, d.key, month, *extra, func.sum(d.n))
-            .group_by(d.district, d.key, month, *extra))
+def _month_keys(monthly, *extra):
+    """Counts per month (subquery: month as its first day, district, key, *extra, n) with the
+    month as 'YYYY-MM'. Grouping by the month's first day first keeps the month key (to_char on
+    PostgreSQL, which is slow) off every row: at 500,000 persons it is computed for 1,100
+    (closures) and 10,000 (referrals) groups instead of 464,000 and 218,000 rows."""
+    d = monthly.c
+    month = month_key(d.month)
+    return select(d.district, d.key, month, *extra, d.n)
 
 
 def closure_counts(conn: Connection, f: Filter) -> dict[tuple, Histogram]:
@@ -199,12 +199,13 @@ def closure_counts(conn: Connection, f: Filter) -> dict[tuple, Histogram]:
 def closure_month_counts(conn: Connection, f: Filter) -> dict[tuple, int]:
     """(district, reason, 'YYYY-MM') -> cases closed (a NULL reason as SONSTIGE)."""
     day, district, reason, _days, n = _closure_source(conn)
-    daily = _in_district(
-        select(day.label("day"), district.label("district"), reason.label("key"), n.label("n"))
+    monthly = _in_district(
+        select(month_start(day).label("month"), district.label("district"),
+               reason.label("key"), n.label("n"))
         .where(day >= f.period_from, day <= f.period_to)
-        .group_by(day, district, reason), district, f).subquery()
+        .group_by(month_start(day), district, reason), district, f).subquery()
     out: dict[tuple, int] = defaultdict(int)
-    for key_district, key_reason, month, count in conn.execute(_monthly(daily)):
+    for key_district, key_reason, month, count in conn.execute(_month_keys(monthly)):
         out[(key_district, key_reason, month)] += int(count)
     return dict(out)
 

@@ -266,8 +266,9 @@ def test_small_counts_suppressed_with_their_shares_and_medians(fixture):
 
 def test_trend_takes_the_month_of_per_day_sums(fixture):
     """Speed at 500,000 persons (benchmarks/README.md, runs of 04.12.2026): the trend's two
-    statements sum per day in a subquery and take the month key (to_char / strftime, slow on
-    PostgreSQL) of those sums only; closures per month never group by their duration."""
+    statements sum per month (its first day) in a subquery and take the month key (to_char /
+    strftime, slow on PostgreSQL) of those sums only; closures per month never group by their
+    duration."""
     statements: list[str] = []
 
     def record(conn, cursor, statement, *_args):
@@ -290,8 +291,9 @@ def test_trend_takes_the_month_of_per_day_sums(fixture):
         inner, outer = statement[start:end], statement[:start] + statement[end:]
         assert "to_char" in outer or "strftime" in outer
         assert "to_char" not in inner and "strftime" not in inner
-        assert "GROUP BY" in inner  # the per-day sums
-        assert "days" not in outer.split("GROUP BY")[-1]
+        assert "GROUP BY" in inner  # the per-month sums
+        assert "GROUP BY" not in outer  # nothing left to group
+        assert "days" not in inner.split("GROUP BY")[-1]
 
 
 def test_histograms_are_read_in_group_order_on_sqlite(fixture):
