@@ -123,6 +123,8 @@ class CallRecord:
     trace: list = field(default_factory=list)
     initial: bool = True
     payload_response: str = "{}"
+    worker: int | None = None  # process id of the gunicorn worker that answered
+    cache: str | None = None  # "hit": answered from the response cache, "miss": computed
 
 
 class DashClient:
@@ -272,6 +274,9 @@ class DashClient:
         record.payload_response = content.decode("utf-8") if r.status_code == 200 else "{}"
         trace = r.headers.get("X-Kim-Bench-Trace")
         record.trace = json.loads(trace) if trace else []
+        worker = r.headers.get("X-Kim-Bench-Worker")
+        record.worker = int(worker) if worker else None
+        record.cache = r.headers.get("X-Kim-Bench-Cache")
 
     # -- what a person can trigger ----------------------------------------------------------
     def interactions(self, state: PageState) -> list[tuple]:

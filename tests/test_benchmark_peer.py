@@ -19,7 +19,18 @@ import pytest
 from sqlalchemy import Date, insert, select
 
 from benchmarks import peer
-from queries import budget, caseload, derived, meta, outcomes, quality, runs, schema, transitions
+from queries import (
+    budget,
+    caseload,
+    derived,
+    meta,
+    outcomes,
+    quality,
+    runs,
+    schema,
+    territory,
+    transitions,
+)
 from queries.filters import Filter
 from tests.conftest import make_demo_db
 from tests.test_quality import AS_OF as QUALITY_AS_OF
@@ -97,7 +108,8 @@ def test_peer_equals_queries_on_demo(demo_url):
                 nonzero += bool(outcomes.closures(conn, f)["total"])
                 full = transitions.transitions(conn, f)
                 nonzero += bool(full["total"]) + bool(full["sphere_changes"]["total"])
-        for fn in (meta.districts, meta.municipalities, meta.data_as_of, meta.kreis_name):
+        for fn in (meta.districts, meta.municipalities, meta.data_as_of, meta.kreis_name,
+                   runs.datenstand, territory.read):
             expected, got = _both(conn, fn)
             assert got == expected, fn.__name__
         expected, got = _both(conn, meta.municipalities, district_ids[0])
@@ -286,3 +298,47 @@ def test_peer_datenstand_on_an_empty_database(engine):
         fired = _compare_datenstand(conn, [QUALITY_AS_OF, date(2020, 7, 1)])
         assert meta.import_runs(conn, 50) == []
     assert not any(fired.values())
+
+
+def test_peer_territory_and_datenstand_by_hand(engine):
+    """A city's territory row (started 2021-03-01) is read as it stands; without a row the
+    Kreis comes from the municipalities (05558… = Coesfeld). The Datenstand is the last OK
+    run's exported_on (2024-05-31), else the day it finished (2024-06-02 10:00)."""
+    with engine.begin() as conn:
+        conn.execute(insert(schema.district), [{"id": "NORD", "name": "Nord"}])
+        conn.execute(insert(schema.municipality), [
+            {"ags": "05558004", "name": "A", "district_id": "NORD", "population": 1000}])
+        conn.execute(insert(schema.import_run), [
+            {"started_at": datetime(2024, 6, 1, 9), "finished_at": datetime(2024, 6, 1, 10),
+             "source": "a", "outcome": "OK", "files": {}, "exported_on": date(2024, 5, 31)},
+            {"started_at": datetime(2024, 6, 3, 9), "finished_at": datetime(2024, 6, 3, 10),
+             "source": "b", "outcome": "REFUSED", "files": {}, "exported_on": None},
+        ])
+    with engine.connect() as conn:
+        for fn in (territory.read, runs.datenstand):
+            expected, got = _both(conn, fn)
+            assert got == expected, fn.__name__
+        assert expected == date(2024, 5, 31)
+        assert got_kreis(conn) == territory.Territory(name="Kreis Coesfeld")
+    with engine.begin() as conn:
+        conn.execute(insert(schema.territory), [
+            {"ags": "05913000", "name": "Stadt Dortmund", "kind": "KREISFREIE_STADT",
+             "started_on": date(2021, 3, 1)}])
+        conn.execute(insert(schema.import_run), [
+            {"started_at": datetime(2024, 6, 2, 9), "finished_at": datetime(2024, 6, 2, 10),
+             "source": "c", "outcome": "OK", "files": {}, "exported_on": None}])
+    with engine.connect() as conn:
+        for fn in (territory.read, runs.datenstand):
+            expected, got = _both(conn, fn)
+            assert got == expected, fn.__name__
+        assert expected == date(2024, 6, 2)
+        assert got_kreis(conn) == territory.Territory(
+            name="Stadt Dortmund", kind="KREISFREIE_STADT", started_on=date(2021, 3, 1),
+            ags="05913000", from_row=True)
+
+
+def got_kreis(conn):
+    """The peer's territory, after checking it equals queries/territory.read."""
+    expected, got = _both(conn, territory.read)
+    assert got == expected
+    return got

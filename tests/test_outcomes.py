@@ -59,7 +59,7 @@ import json
 from datetime import date
 
 import pytest
-from sqlalchemy import insert
+from sqlalchemy import event, insert
 
 from dashboard import cli
 from queries import derived, outcomes, report, schema
@@ -272,6 +272,71 @@ def test_small_counts_suppressed_with_their_shares_and_medians(fixture):
     with fixture.connect() as conn:
         sued = outcomes.closures(conn, _f("SUED", k=3))
     assert sued["total"] is None and sued["median_duration_days"] is None
+
+
+def test_trend_takes_the_month_of_per_day_sums(fixture):
+    """Speed at 500,000 persons (benchmarks/README.md, runs of 04.12.2026): the trend's two
+    statements sum per month (its first day) in a subquery and take the month key (to_char /
+    strftime, slow on PostgreSQL) of those sums only; closures per month never group by their
+    duration."""
+    statements: list[str] = []
+
+    def record(conn, cursor, statement, *_args):
+        statements.append(statement)
+
+    event.listen(fixture, "before_cursor_execute", record)
+    try:
+        with fixture.connect() as conn:
+            outcomes.trend(conn, _f("NORD"), "month")
+    finally:
+        event.remove(fixture, "before_cursor_execute", record)
+    monthly = [s for s in statements if "to_char" in s or "strftime" in s]
+    assert len(monthly) == 2, statements
+    for statement in monthly:
+        start = statement.index("FROM (") + len("FROM (")
+        depth, end = 1, start
+        while depth:  # the subquery ends at its matching parenthesis
+            depth += {"(": 1, ")": -1}.get(statement[end], 0)
+            end += 1
+        inner, outer = statement[start:end], statement[:start] + statement[end:]
+        assert "to_char" in outer or "strftime" in outer
+        assert "to_char" not in inner and "strftime" not in inner
+        assert "GROUP BY" in inner  # the per-month sums
+        assert "GROUP BY" not in outer  # nothing left to group
+        assert "days" not in inner.split("GROUP BY")[-1]
+
+
+def test_histograms_are_read_in_group_order_on_sqlite(fixture):
+    """Speed at 500,000 persons (benchmarks/README.md, runs of 04.12.2026): the durations of
+    closures and needs are read from the derived tables through the index in GROUP BY order,
+    not through the day index with every row of the period sorted (SQLite 1.0 s -> 0.24 s for
+    the closures since programme start); PostgreSQL gets the same SQL without the `+`."""
+    with fixture.connect() as conn:
+        if fixture.dialect.name != "sqlite" or not derived.fresh(conn):
+            pytest.skip("the query plan is SQLite's; the raw path has no such tables")
+    statements: list[tuple] = []
+
+    def record(conn, cursor, statement, parameters, *_args):
+        statements.append((statement, parameters))
+
+    event.listen(fixture, "before_cursor_execute", record)
+    try:
+        with fixture.connect() as conn:
+            outcomes.closures(conn, _f())
+            outcomes.needs(conn, _f("NORD"))
+    finally:
+        event.remove(fixture, "before_cursor_execute", record)
+    plans = {}
+    with fixture.connect() as conn:
+        for statement, parameters in statements:
+            for table in ("closure_day", "need_resolution_day"):
+                if f"FROM {table}" in statement:
+                    plan = conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters)
+                    plans[table] = " ".join(str(row[-1]) for row in plan)
+    assert set(plans) == {"closure_day", "need_resolution_day"}
+    assert "ix_closure_day_groups" in plans["closure_day"], plans
+    assert "ix_need_resolution_day_groups" in plans["need_resolution_day"], plans
+    assert not any("TEMP B-TREE" in plan for plan in plans.values()), plans
 
 
 def test_trend_by_month_quarter_and_year(fixture):
