@@ -81,10 +81,11 @@ def test_numbers_equal_kim_report(watched, report_for):
     # the institutions stand in the chart's order: the highest declined share first
     assert rows[0][0] == expected[0]["label"]
     # the demo's story (queries/demo.py _DECLINING_*): the Jobcenter declines far more often in
-    # Bezirk Süd than in the other Bezirke
+    # Bezirk Süd than in the other Bezirke (a story of the data: read with K = 0, since
+    # secondary suppression may hide a Bezirk's accepted or declined count at K = 5)
     shares = {}
     for district in ("MITTE", "NORD", "SUED"):
-        rep = report_for(Filter(date(2025, 1, 1), TODAY, district=district, min_cell=MIN_CELL))
+        rep = report_for(Filter(date(2025, 1, 1), TODAY, district=district, min_cell=0))
         jc = next(r for r in rep["outcomes"]["referrals"] if r["institution"] == "JOBCENTER")
         shares[district] = jc["declined"] / (jc["accepted"] + jc["declined"])
     assert shares["SUED"] > max(shares["MITTE"], shares["NORD"]) + 0.1, shares
