@@ -93,18 +93,26 @@ def cmd_export(args) -> int:
     return 0
 
 
-def cmd_report(args) -> int:
-    from queries import report
+def _filter(args):
+    """The Filter of `--from --to --district --year --min-cell` (this year up to today by
+    default), or None after saying in German what is wrong."""
     from queries.filters import Filter, FilterError
 
-    today = date.today()
-    to = args.to or today
+    to = args.to or date.today()
     frm = args.from_ or date(to.year, 1, 1)
     min_cell = args.min_cell if args.min_cell is not None else db.min_cell_setting()
     try:
-        f = Filter(frm, to, district=args.district, min_cell=min_cell, year=args.year)
+        return Filter(frm, to, district=args.district, min_cell=min_cell, year=args.year)
     except FilterError as exc:
         _say(f"Fehler: {exc}")
+        return None
+
+
+def cmd_report(args) -> int:
+    from queries import report
+
+    f = _filter(args)
+    if f is None:
         return 2
     engine = db.reader_engine(args.database)
     with engine.connect() as conn:
@@ -123,17 +131,11 @@ def cmd_audit(args) -> int:
     """Disclosure audit of one filter (queries/audit.py): exit 0 when no hidden count can be
     worked out from what is published, 1 with the cells and equations when one can."""
     from queries import audit, report
-    from queries.filters import Filter, FilterError
 
-    today = date.today()
-    to = args.to or today
-    frm = args.from_ or date(to.year, 1, 1)
-    min_cell = args.min_cell if args.min_cell is not None else db.min_cell_setting()
-    try:
-        f = Filter(frm, to, district=args.district, min_cell=min_cell, year=args.year)
-    except FilterError as exc:
-        _say(f"Fehler: {exc}")
+    f = _filter(args)
+    if f is None:
         return 2
+    min_cell = f.min_cell
     roles = audit.ALL_ROLES if args.role is None else (args.role,)
     engine = db.reader_engine(args.database)
     found = False
