@@ -317,7 +317,9 @@ def draw(section: Section, view: View, *, link: object | None = None, clickable:
                                    className="kim-chart-sentence"))
             elif not section.shared_table:
                 body.append(grid(section, t, view))
-            if hidden_counts(t):
+            # A slide's small chart keeps to its box (the Überblick fits 1280x720); its "•" is
+            # explained on the page it links to.
+            if hidden_counts(t) and SMALL_CLASS not in className.split():
                 body.append(html.P(HIDDEN_LEGEND, className="kim-hidden-legend"))
             _recorded(section, t)
             body.append(download_links(section.id, title, view))
